@@ -9,7 +9,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # shellcheck source=/dev/null
 . $CTL/env   # SOFTROCE_VERBOSE, SOFTROCE_REPO, HOME, extra --env values (written by the host)
 
-log() { [ "$SOFTROCE_VERBOSE" = 1 ] && echo "softroce(guest): $*" >&2; return 0; }
+log() { [ "$SOFTROCE_VERBOSE" = 1 ] && echo "softroce(guest): [uptime $(cut -d' ' -f1 /proc/uptime)] $*" >&2; return 0; }
 fail() {
     echo "softroce(guest): $*" >&2
     echo "$*" > $CTL/error
@@ -25,6 +25,7 @@ stty -F /dev/ttyS0 -opost 2>/dev/null
 stty -F /dev/ttyS1 -opost 2>/dev/null
 [ "$SOFTROCE_VERBOSE" = 1 ] || dmesg -n 1
 
+log "guest.sh started"
 hostname softroce
 echo "127.0.1.1 softroce" >> /etc/hosts   # so InetAddress.getLocalHost() resolves
 
@@ -32,13 +33,18 @@ echo "127.0.1.1 softroce" >> /etc/hosts   # so InetAddress.getLocalHost() resolv
 # "failed to init crc32 algorithm err:-2".
 run modprobe crc32_generic
 run modprobe -a rdma_rxe ib_uverbs rdma_ucm veth
-run ip link set lo up
+log "modules loaded"
 # rxe refuses a dummy netdev; a veth works. One rxe device serves both ends of a test.
-run ip link add rdma0 type veth peer name rdma1
-run ip addr add 10.77.0.1/24 dev rdma0
-run ip link set rdma0 up
-run ip link set rdma1 up
+run ip -batch - <<'EOF2'
+link set lo up
+link add rdma0 type veth peer name rdma1
+addr add 10.77.0.1/24 dev rdma0
+link set rdma0 up
+link set rdma1 up
+EOF2
+log "veth up"
 run rdma link add rxe0 type rxe netdev rdma0
+log "rxe0 added"
 for _ in $(seq 300); do   # bounded: 30 s
     info=$(ibv_devinfo -d rxe0 2>&1)
     [[ $info == *PORT_ACTIVE* ]] && break
