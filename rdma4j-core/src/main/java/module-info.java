@@ -4,6 +4,7 @@
  */
 module io.rdma4j {
     requires io.rdma4j.ffi;
+    requires jdk.jfr;
 
     exports io.rdma4j;
     exports io.rdma4j.spi;

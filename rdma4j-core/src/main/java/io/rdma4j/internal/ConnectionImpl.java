@@ -298,6 +298,10 @@ final class ConnectionImpl implements Connection, EndpointHandler {
             lkey = mr.lkey;
         }
         s.atomicResult = (op == WorkOpcode.FETCH_AND_ADD || op == WorkOpcode.COMPARE_AND_SWAP) ? localSeg : null;
+        if (OperationEvent.enabled()) {
+            s.event = new OperationEvent();
+            s.event.begin();
+        }
         s.request.set(s.wrId(id), op, localSeg, lkey).remote(remoteAddress, rkey).atomic(compareOrAdd, swap).immediate(immediate);
         postBatch[pendingInBatch++] = s.request;
         outstanding++;
@@ -510,6 +514,15 @@ final class ConnectionImpl implements Connection, EndpointHandler {
             s.activeLend = null;
             if (l != null && l.owner != null) {
                 l.owner.unlend(l);
+            }
+            OperationEvent ev = s.event;
+            if (ev != null) {
+                ev.end();
+                ev.operation = s.opcode.name();
+                ev.bytes = s.bytes;
+                ev.status = WcStatus.of(status).name();
+                ev.peer = remoteAddressOrUnknown();
+                ev.commit();
             }
             f = s.future;
             b = s.batch;

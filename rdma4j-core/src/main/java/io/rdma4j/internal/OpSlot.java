@@ -30,6 +30,8 @@ final class OpSlot {
     MemorySegment atomicResult;
     boolean returnsAtomic;
     long bytes;
+    /** Set at post only while the JFR operation event is enabled. */
+    OperationEvent event;
 
     OpSlot(int index) {
         this.index = index;
@@ -61,5 +63,6 @@ final class OpSlot {
         returnsAtomic = false;
         opcode = null;
         bytes = 0;
+        event = null;
     }
 }
