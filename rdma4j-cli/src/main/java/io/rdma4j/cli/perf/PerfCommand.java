@@ -636,12 +636,21 @@ public final class PerfCommand implements Callable<Integer> {
         return new PerfResult(s, n, peak, avg, rate, null);
     }
 
-    /** Spins until a byte of local memory (written by the peer) takes a value; fails if the connection dies. */
+    /**
+     * Polls until a byte of local memory (written by the peer) takes a value, as perftest does;
+     * fails if the connection dies. Spins a little, then yields on every poll: on a machine with
+     * few cores a pure spin would starve the provider thread that delivers the write (the TCP
+     * provider's event loop plays the NIC in this very process).
+     */
     static void awaitByte(Connection conn, LocalMr mem, long offset, byte value) {
         long spins = 0;
         long deadline = 0;
         while (mem.getByte(offset) != value) {
-            Thread.onSpinWait();
+            if (spins < 200) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
             if ((++spins & 0xFFFF) == 0) {
                 if (!conn.isOpen()) {
                     throw new IllegalStateException("the connection closed while waiting for the peer's write");
