@@ -395,7 +395,7 @@ public final class DemoCommand implements Callable<Integer> {
                 long ask = options.grantBudget() + 1;
                 GrantRefusedException e = expectThrows(GrantRefusedException.class, "a request of " + ask + " bytes",
                         () -> client.requestRemote(ask, Access.REMOTE_WRITE, Duration.ofSeconds(30)));
-                return "refused: " + Main.firstLine(e.getMessage());
+                return (ask >> 20) + " MiB asked, budget " + (options.grantBudget() >> 20) + " MiB: " + e.getClass().getSimpleName();
             });
 
             check("release", () -> {
@@ -442,7 +442,7 @@ public final class DemoCommand implements Callable<Integer> {
                 client.send(buf.slice(45056, 16));
                 await(r);
                 inbox.putLong(16384 + 8, 1); // allowed again once the receive completed
-                return "put and get refused while posted, allowed after completion: " + Main.firstLine(e.getMessage());
+                return "put and get refused while posted (" + e.getClass().getSimpleName() + "), allowed after completion";
             });
 
             check("ownership: a view is exclusive", () -> {

@@ -716,7 +716,13 @@ public final class PerfCommand implements Callable<Integer> {
                         case SEND_BW -> serveSendBw(conn, wire, plan, src, rxDepth);
                         default -> { } // one-sided: nothing to do until the results come
                     }
-                    Map<String, String> res = wire.take();
+                    Map<String, String> res;
+                    try {
+                        res = wire.take();
+                    } catch (io.rdma4j.RdmaException e) {
+                        throw new IllegalStateException("the client went away before sending its results ("
+                                + Main.firstLine(e.getMessage()) + ")", e);
+                    }
                     List<PerfResult> results = new ArrayList<>();
                     for (String line : res.getOrDefault("results", "").split(";")) {
                         if (!line.isBlank()) {

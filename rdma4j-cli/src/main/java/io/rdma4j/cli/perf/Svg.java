@@ -13,7 +13,7 @@ public final class Svg {
     private static final int PANEL_H = 260;
     private static final int LEFT = 80;
     private static final int RIGHT = 30;
-    private static final int TOP = 50;
+    private static final int TOP = 64;
     private static final int GAP = 70;
 
     private Svg() {}
