@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -61,6 +62,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Length of the throughput run, and at most half of it for latency (default ${DEFAULT-VALUE}).")
     double seconds;
 
+    @Option(names = "--address", paramLabel = "IP", defaultValue = "127.0.0.1",
+            description = "Where the two ends meet (default ${DEFAULT-VALUE}); for verbs, an address of the RDMA interface.")
+    String address;
+
     @Option(names = "--no-bench", description = "Only the checks, no throughput or latency run.")
     boolean noBench;
 
@@ -89,7 +94,12 @@ public final class DemoCommand implements Callable<Integer> {
         }
         RdmaOptions options = b.build();
         long started = System.nanoTime();
-        InetAddress loopback = InetAddress.getLoopbackAddress();
+        InetAddress loopback;
+        try {
+            loopback = InetAddress.getByName(address);
+        } catch (java.net.UnknownHostException e) {
+            throw new UsageException("--address: unknown host '" + address + "'");
+        }
         try (RdmaContext serverCtx = Rdma.open(options); RdmaContext clientCtx = Rdma.open(options)) {
             try (var listener = serverCtx.listen(new InetSocketAddress(loopback, 0))) {
                 CompletableFuture<Connection> accepted = listener.acceptAsync();
@@ -530,8 +540,7 @@ public final class DemoCommand implements Callable<Integer> {
             LocalMr src = clientCtx.allocate((long) size * depth);
             src.fill(0, (long) size * depth, (byte) 0x42);
             Semaphore slots = new Semaphore(depth);
-            long[] done = new long[1];
-            Throwable[] error = new Throwable[1];
+            AtomicReference<Throwable> error = new AtomicReference<>();
             long runNanos = (long) (seconds * 1e9);
             int slot = 0;
             long ops = 0;
@@ -540,16 +549,13 @@ public final class DemoCommand implements Callable<Integer> {
                 start = System.nanoTime();
                 long end = start + runNanos;
                 long now = start;
-                while (now < end && error[0] == null) {
+                while (now < end && error.get() == null) {
                     if (!slots.tryAcquire(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                         throw new CheckFailed("no completion within " + TIMEOUT.toSeconds() + " s");
                     }
                     client.writeAsync(src.slice((long) slot * size, size), remote.slice(0, size)).whenComplete((v, t) -> {
                         if (t != null) {
-                            error[0] = t;
-                        }
-                        synchronized (done) {
-                            done[0]++;
+                            error.compareAndSet(null, t);
                         }
                         slots.release();
                     });
@@ -568,9 +574,9 @@ public final class DemoCommand implements Callable<Integer> {
             }
             long elapsed = System.nanoTime() - start;
             src.close();
-            if (error[0] != null) {
+            if (error.get() != null) {
                 failedChecks++;
-                out.println("  \u2717 throughput run failed: " + Main.firstLine(unwrap(error[0]).toString()));
+                out.println("  \u2717 throughput run failed: " + Main.firstLine(unwrap(error.get()).toString()));
                 return;
             }
             double secs = elapsed / 1e9;
