@@ -111,7 +111,7 @@ public final class DemoCommand implements Callable<Integer> {
                 d.runChecks();
                 out.println();
                 out.println("checks: " + passed + " passed, " + failedChecks + " failed");
-                if (!noBench) {
+                if (!noBench && d.remote != null) {
                     out.println();
                     d.throughput();
                     d.latency();
