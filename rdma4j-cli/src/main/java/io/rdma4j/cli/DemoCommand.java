@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
  * result checked, the safety rules shown failing loudly where they should, then a short
  * throughput and latency run and a summary. Exits 1 when any check fails.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = {
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class, description = {
         "Open two ends on loopback over the default provider, perform and check every kind of operation",
         "(and every refusal the safety rules promise), then run a short throughput and latency test.",
         "Exits 1 when any check fails."})

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  * do), and its devices with ports, GIDs and state, as the providers describe them. Exits 1 when
  * no provider can run.
  */
-@Command(name = "devices", mixinStandardHelpOptions = true, description = {"List every provider, its availability, devices, ports, GIDs and state.",
+@Command(name = "devices", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class, description = {"List every provider, its availability, devices, ports, GIDs and state.",
         "Exits 1 when no provider can run here."})
 public final class DevicesCommand implements Callable<Integer> {
     @Spec

@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code rdma4j version}: rdma4j's version, the Java running it, and the providers found. */
-@Command(name = "version", mixinStandardHelpOptions = true, description = "Print rdma4j's version, the Java version and the providers found.")
+@Command(name = "version", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class, description = "Print rdma4j's version, the Java version and the providers found.")
 public final class VersionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -110,6 +110,8 @@ class UsageTest {
         CliRun r = CliRun.of("perf", "--help");
         assertEquals(Main.OK, r.status(), r::toString);
         assertTrue(r.out().contains("--tx-depth"), r::toString);
+        assertTrue(r.out().contains("99% 99.9%"), r::toString);
+        assertTrue(r.err().isEmpty(), () -> "help must not warn: " + r);
     }
 
     @Test

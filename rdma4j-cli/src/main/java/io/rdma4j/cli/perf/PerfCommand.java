@@ -46,11 +46,11 @@ import picocli.CommandLine.Spec;
  * (ping-pong latency, receives for SEND tests) and prints the client's results. With a host it is
  * the client: it runs the test and prints perftest's lines as each size finishes.
  */
-@Command(name = "perf", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "perf", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class, sortOptions = false,
         description = {"perftest-compatible benchmarks: write_bw, read_bw, send_bw, write_lat, read_lat, send_lat, atomic_lat.",
                 "Without HOST this is the server (waits for one client); with HOST the client.",
                 "bw columns: #bytes #iterations BW peak[MB/sec] BW average[MB/sec] MsgRate[Mpps] (MB = 2^20 bytes);",
-                "lat columns: #bytes #iterations t_min t_max t_typical t_avg t_stdev 99% 99.9% [usec]",
+                "lat columns: #bytes #iterations t_min t_max t_typical t_avg t_stdev 99%% 99.9%% [usec]",
                 "(write_lat and send_lat report half the round trip, read_lat and atomic_lat all of it, as perftest)."})
 public final class PerfCommand implements Callable<Integer> {
     /** perftest's default TCP port for the exchange. */
