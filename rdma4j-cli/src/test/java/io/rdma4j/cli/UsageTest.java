@@ -46,7 +46,7 @@ class UsageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"-p=0", "-p=70000", "-n=2", "-t=0", "-x=-3", "-s=0"})
+    @ValueSource(strings = {"-p=0", "-p=70000", "-n=2", "-t=0", "-x=-3", "-s=0", "-l=0", "-l=999"})
     void valuesOutOfRange(String flag) {
         CliRun r = CliRun.of("perf", "write_bw", "localhost", flag);
         assertUsageError(r, flag.substring(0, 2));

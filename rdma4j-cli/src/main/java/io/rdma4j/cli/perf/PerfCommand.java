@@ -1,6 +1,7 @@
 package io.rdma4j.cli.perf;
 
 import io.rdma4j.Access;
+import io.rdma4j.Batch;
 import io.rdma4j.Connection;
 import io.rdma4j.ConnectionException;
 import io.rdma4j.LocalMr;
@@ -96,6 +97,10 @@ public final class PerfCommand implements Callable<Integer> {
 
     @Option(names = {"-t", "--tx-depth"}, paramLabel = "N", description = "Operations outstanding (default: 128 for bw, 1 for lat).")
     Integer txDepth;
+
+    @Option(names = {"-l", "--post_list"}, paramLabel = "N",
+            description = "Bandwidth tests: work requests posted together as one batch (default: tx-depth / 8, 1..16).")
+    Integer postList;
 
     @Option(names = {"-F", "--CPU-freq"}, description = "Accepted for perftest compatibility; rdma4j measures with System.nanoTime, not cycles.")
     boolean cpuFreq;
@@ -250,6 +255,12 @@ public final class PerfCommand implements Callable<Integer> {
         if (svg != null && host == null) {
             throw new UsageException("--svg is written by the client (the side given a HOST)");
         }
+        if (postList != null && (postList < 1 || postList > txDepth())) {
+            throw new UsageException("-l/--post_list must be 1..tx-depth (" + txDepth() + "), was " + postList);
+        }
+        if (!test.bandwidth() && postList != null && postList != 1) {
+            throw new UsageException(test.label() + " posts one operation at a time; -l applies to bandwidth tests");
+        }
         if (!test.bandwidth() && txDepth != null && txDepth != 1) {
             throw new UsageException(test.label() + " keeps one operation outstanding; -t applies to bandwidth tests");
         }
@@ -273,6 +284,11 @@ public final class PerfCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }
+    }
+
+    /** Work requests per batch in bandwidth tests. */
+    int postList() {
+        return postList != null ? postList : Math.clamp(txDepth() / 8, 1, 16);
     }
 
     private int txDepth() {
@@ -412,6 +428,9 @@ public final class PerfCommand implements Callable<Integer> {
         text.printf(Locale.ROOT, " Role            : %s, peer %s%n", role, peer);
         text.printf(Locale.ROOT, " Number of qps   : 1\t\tTransport type : RC%n");
         text.printf(Locale.ROOT, " TX depth        : %d%n", plan.txDepth());
+        if (test.bandwidth() && role.equals("client")) {
+            text.printf(Locale.ROOT, " Post list       : %d%n", Math.min(postList(), plan.txDepth()));
+        }
         text.printf(Locale.ROOT, " Iterations      : %d (after %d warm-up for the first size)%n", plan.iterations(), plan.warmups()[0]);
         text.printf(Locale.ROOT, " Timer           : System.nanoTime%s%n", cpuFreq ? " (-F has no effect)" : "");
         text.flush();
@@ -446,8 +465,13 @@ public final class PerfCommand implements Callable<Integer> {
         }
 
         void tick() {
-            opsDone++;
-            if ((opsDone & 255) == 0) {
+            tick(1);
+        }
+
+        void tick(int ops) {
+            long before = opsDone;
+            opsDone += ops;
+            if ((before >>> 8) != (opsDone >>> 8)) {
                 progressBar.update((double) opsDone / plan.totalOps(), opsDone + " ops");
             }
         }
@@ -473,38 +497,65 @@ public final class PerfCommand implements Callable<Integer> {
             };
         }
 
-        /** tx-depth operations outstanding; posted and completed times of each measured one. */
+        /**
+         * tx-depth operations outstanding, posted in batches of {@code -l} (one doorbell, one
+         * future per batch: perftest moderates completions the same way); posted and completed
+         * times of each measured operation, a batch's operations sharing the batch's.
+         */
         private PerfResult bandwidth(long s, int warm, int n) throws Exception {
             int depth = plan.txDepth();
             int slots = test == PerfTest.READ_BW ? (int) Math.max(1, Math.min(depth, buf.size() / s)) : 1;
             depth = test == PerfTest.READ_BW ? Math.min(depth, slots) : depth;
+            int list = Math.min(postList(), depth);
             long[] posted = new long[n];
             long[] completed = new long[n];
             Semaphore window = new Semaphore(depth);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             int total = warm + n;
-            for (int i = 0; i < total; i++) {
-                if (!window.tryAcquire(60, TimeUnit.SECONDS)) {
+            for (int i = 0; i < total; ) {
+                int k = Math.min(list, total - i);
+                if (!window.tryAcquire(k, 60, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("no completion for 60 s at " + s + " bytes, operation " + i);
                 }
                 Throwable f = failure.get();
                 if (f != null) {
                     throw rethrow(f);
                 }
-                final int m = i - warm;
+                final int first = i;
+                final int count = k;
                 long t = System.nanoTime();
-                if (m >= 0) {
-                    posted[m] = t;
+                for (int j = first; j < first + count; j++) {
+                    if (j >= warm) {
+                        posted[j - warm] = t;
+                    }
                 }
-                post(s, i % slots).whenComplete((v, ex) -> {
+                CompletableFuture<?> done;
+                if (count == 1) {
+                    done = post(s, first % slots);
+                } else {
+                    Batch b = conn.batch();
+                    for (int j = first; j < first + count; j++) {
+                        switch (test) {
+                            case WRITE_BW -> b.write(buf.slice(0, s), remote.slice(0, s));
+                            case READ_BW -> b.read(buf.slice((j % slots) * s, s), remote.slice(0, s));
+                            default -> b.send(buf.slice(0, s));
+                        }
+                    }
+                    done = b.submitAsync();
+                }
+                done.whenComplete((v, ex) -> {
                     if (ex != null) {
                         failure.compareAndSet(null, ex);
-                    } else if (m >= 0) {
-                        completed[m] = System.nanoTime();
+                    } else {
+                        long now = System.nanoTime();
+                        for (int j = Math.max(first, warm); j < first + count; j++) {
+                            completed[j - warm] = now;
+                        }
                     }
-                    window.release();
+                    window.release(count);
                 });
-                tick();
+                i += count;
+                tick(count);
             }
             if (!window.tryAcquire(depth, 60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("operations did not complete within 60 s at " + s + " bytes");
