@@ -405,7 +405,7 @@ public final class DemoCommand implements Callable<Integer> {
                 long ask = options.grantBudget() + 1;
                 GrantRefusedException e = expectThrows(GrantRefusedException.class, "a request of " + ask + " bytes",
                         () -> client.requestRemote(ask, Access.REMOTE_WRITE, Duration.ofSeconds(30)));
-                return (ask >> 20) + " MiB asked, budget " + (options.grantBudget() >> 20) + " MiB: " + e.getClass().getSimpleName();
+                return "the budget (" + (options.grantBudget() >> 20) + " MiB) plus one byte refused: " + e.getClass().getSimpleName();
             });
 
             check("release", () -> {
