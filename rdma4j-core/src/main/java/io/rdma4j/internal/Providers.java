@@ -84,7 +84,7 @@ public final class Providers {
         boolean tcpPresent = all.stream().anyMatch(p -> p.name().equals("tcp"));
         throw new ProviderUnavailableException("auto", all.isEmpty() ? "no provider found on the module or class path"
                 : "no provider can run:" + why, tcpPresent
-                        ? "fix what each provider says above (a device name set with -d/device()? leave it unset for tcp)"
+                        ? "see why each provider refused; a device name applies to one provider only"
                         : "put rdma4j-tcp on the path for the embedded default");
     }
 }
