@@ -193,13 +193,14 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     }
 
     private void checkUsable() {
-        if (closing) {
-            throw new ResourceClosedException("this connection to " + remoteAddressOrUnknown() + " is closed");
-        }
+        // A failure first: the connection closes itself after one, and its cause is what the caller needs.
         RdmaException b = broken;
         if (b != null) {
             throw new ConnectionClosedException("this connection to " + remoteAddressOrUnknown()
                     + " failed and accepts no more operations: " + b.getMessage(), b);
+        }
+        if (closing) {
+            throw new ResourceClosedException("this connection to " + remoteAddressOrUnknown() + " is closed");
         }
     }
 
@@ -225,6 +226,7 @@ final class ConnectionImpl implements Connection, EndpointHandler {
         MrState mr = local == null ? null : stateOf(local, context);
         long remoteAddress = 0;
         int rkey = 0;
+        checkUsable(); // before the grant checks: a dead connection invalidated its grants too
         if (remote != null) {
             RemoteMrImpl r = checkRemote(remote, op);
             remoteAddress = remote.address();
@@ -391,6 +393,7 @@ final class ConnectionImpl implements Connection, EndpointHandler {
             throw new IllegalArgumentException("a batch of " + count + " exceeds the send queue depth " + sendDepth);
         }
         MrState[] states = new MrState[count];
+        checkUsable();
         for (int i = 0; i < count; i++) {
             BatchImpl.Entry e = entries[i];
             states[i] = stateOf(e.local(), context);
