@@ -217,9 +217,9 @@ final class ApiSequence {
         conn[1] = accepted.get(10, TimeUnit.SECONDS);
         int n = in.consumeInt(1, MAX_STEPS);
         for (step = 1; step <= n && in.remainingBytes() > 0; step++) {
-            harvest(false);
+            harvest(-1);
             doStep();
-            harvest(false);
+            harvest(-1);
             compareAll();
         }
         return step - 1;
@@ -814,7 +814,7 @@ final class ApiSequence {
         }
         pending.add(op);
         if (blocking) {
-            harvest(true);
+            harvest(op.domain);
         }
         return true;
     }
@@ -1298,7 +1298,7 @@ final class ApiSequence {
                 await(o, TimeUnit.SECONDS.toNanos(10));
             }
         }
-        harvest(false);
+        harvest(-1);
     }
 
     private void await(Op o, long nanos) {
@@ -1317,17 +1317,17 @@ final class ApiSequence {
     // ================================================================== harvesting
 
     /**
-     * Processes completed operations in post order within each domain. With {@code wait}, waits
-     * (boundedly) for the heads of domains: a blocking call that returned implies the operations
-     * posted before it in its domain are done.
+     * Processes completed operations in post order within each domain. For domain {@code wait}
+     * (a blocking call there just returned, so what was posted before it is done) it waits,
+     * boundedly, for the heads.
      */
-    private void harvest(boolean wait) {
+    private void harvest(int wait) {
         Set<Integer> blocked = new HashSet<>();
         for (Op o : List.copyOf(pending)) {
             if (blocked.contains(o.domain)) {
                 continue;
             }
-            if (!o.future.isDone() && wait && o.domain < RQ) {
+            if (!o.future.isDone() && o.domain == wait) {
                 await(o, TimeUnit.SECONDS.toNanos(10));
             }
             if (!o.future.isDone()) {
@@ -1409,7 +1409,7 @@ final class ApiSequence {
             for (Op o : List.copyOf(pending)) {
                 await(o, Math.max(1, deadline - System.nanoTime()));
             }
-            harvest(false);
+            harvest(-1);
             if (!pending.isEmpty()) {
                 throw finding("futures still pending after the connections closed: " + pending, null);
             }
