@@ -3,12 +3,18 @@ package io.rdma4j.tcp.fuzz;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rdma4j.Connection;
+import io.rdma4j.Listener;
 import io.rdma4j.LocalMr;
+import io.rdma4j.Received;
 import io.rdma4j.MemoryView;
 import io.rdma4j.Rdma;
 import io.rdma4j.RdmaContext;
 import io.rdma4j.internal.ContextImpl;
 import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -54,5 +60,28 @@ class ApiRegressionTest {
         assertTrue(((ContextImpl) ctx).poolBytesInUse() > 0, "freed while a view was still open");
         w.close();
         assertEquals(0, ((ContextImpl) ctx).poolBytesInUse(), "not freed when the last view closed");
+    }
+
+    /**
+     * A zero-length slice lends no byte: a pending zero-length receive (the usual buffer for a
+     * WRITE with immediate) used to make CPU access to the bytes around its offset fail with
+     * MemoryInUseException.
+     */
+    @Test
+    void aZeroLengthLendBlocksNothing() throws Exception {
+        try (RdmaContext a = Rdma.open(ApiSequenceFuzzTest.OPTIONS); RdmaContext b = Rdma.open(ApiSequenceFuzzTest.OPTIONS);
+             Listener l = b.listen(new InetSocketAddress("127.0.0.1", 0))) {
+            CompletableFuture<Connection> accepted = l.acceptAsync();
+            try (Connection ca = a.connect(l.localAddress()); Connection cb = accepted.get(10, TimeUnit.SECONDS);
+                 LocalMr mr = a.allocate(1024); LocalMr src = b.allocate(64)) {
+                CompletableFuture<Received> r = ca.receiveAsync(mr.slice(472, 0));
+                mr.putLong(468, 5);
+                assertEquals(5, mr.getLong(468));
+                assertEquals(1024, mr.getBytes(0, 1024).length);
+                mr.view(400, 100).close();
+                cb.send(src.slice(0, 0));
+                assertEquals(0, r.get(10, TimeUnit.SECONDS).byteLength());
+            }
+        }
     }
 }
