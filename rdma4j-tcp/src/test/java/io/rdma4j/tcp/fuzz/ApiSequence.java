@@ -890,7 +890,7 @@ final class ApiSequence {
         Local l = local(r, loff, len);
         Remote rm = remote(g, roff, len);
         int imm = in.consumeInt();
-        boolean blocking = in.consumeBoolean() && (kind != 'i' || receivesAvailable(1 - s) > 0);
+        boolean blocking = in.consumeBoolean() && receivesAvailable(1 - s) >= (kind == 'i' ? 1 : 0);
         String name = switch (kind) {
             case 'w' -> "write";
             case 'r' -> "read";
@@ -965,7 +965,7 @@ final class ApiSequence {
         boolean cas = in.consumeBoolean();
         long a = in.consumeInt(0, 3) == 0 ? in.consumeLong() : in.consumeInt(-3, 3);
         long b = in.consumeLong();
-        boolean blocking = in.consumeBoolean();
+        boolean blocking = in.consumeBoolean() && receivesAvailable(1 - s) >= 0;
         note((cas ? "compareAndSwap" : "fetchAndAdd") + (blocking ? "" : "Async") + " by " + (s == 0 ? "A" : "B")
                 + " grant " + g.remote.grantId() + "[" + roff + ", +" + rlen + "] " + a + " " + b);
         if (rm == null) {
@@ -1016,7 +1016,12 @@ final class ApiSequence {
         }
     }
 
-    /** Receives the peer of side {@code s} has posted and no message of {@code s} will take. */
+    /**
+     * Receives {@code peer} has posted that no message already sent to it will take; negative
+     * when messages wait for receives. A SEND waiting for a receive (RNR, retried forever) holds
+     * up everything posted after it on that send queue, as on an RC queue pair, so a blocking
+     * call there is only made when this is at least what the call itself needs.
+     */
     private int receivesAvailable(int peer) {
         int posted = 0;
         for (Op o : pending) {
@@ -1036,7 +1041,7 @@ final class ApiSequence {
         long off = pickOff(r.data.length, len);
         boolean imm = in.consumeBoolean();
         int immValue = in.consumeInt();
-        boolean blocking = in.consumeBoolean() && receivesAvailable(1 - s) > 0;
+        boolean blocking = in.consumeBoolean() && receivesAvailable(1 - s) >= 1;
         note("send" + (imm ? "WithImm" : "") + (blocking ? "" : "Async") + " by " + (s == 0 ? "A" : "B") + " " + r
                 + "[" + off + ", +" + len + "]");
         Local l = local(r, off, len);
@@ -1293,7 +1298,8 @@ final class ApiSequence {
     private void quiesce() {
         note("quiesce");
         for (Op o : List.copyOf(pending)) {
-            boolean mayWait = o.domain >= RQ && o.domain < CTL || o.name.equals("acceptGrant") || !o.msgs.isEmpty();
+            boolean mayWait = o.domain >= RQ && o.domain < CTL || o.name.equals("acceptGrant") || !o.msgs.isEmpty()
+                    || o.domain < RQ && receivesAvailable(1 - o.domain) < 0; // behind a send waiting for a receive
             if (!mayWait) {
                 await(o, TimeUnit.SECONDS.toNanos(10));
             }
@@ -1394,6 +1400,10 @@ final class ApiSequence {
      * Closes the connections (every future must then complete within {@code nanos}), checks the
      * model a last time, then closes views and regions.
      */
+    String steps() {
+        return String.join("\n  ", log);
+    }
+
     void tearDown(long nanos, boolean check) {
         long deadline = System.nanoTime() + nanos;
         for (ViewM v : views) {

@@ -82,6 +82,7 @@ class ApiSequenceFuzzTest {
         }
         inputs++;
         ApiSequence s = new ApiSequence(data);
+        long t0 = System.nanoTime();
         Throwable failure = null;
         try {
             steps += s.run();
@@ -101,5 +102,9 @@ class ApiSequenceFuzzTest {
             throw failure;
         }
         s.checkBaseline(leaksAtStart);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        if (ms > 2000) {
+            System.out.println("api sequences: slow input (" + ms + " ms):\n  " + s.steps());
+        }
     }
 }
