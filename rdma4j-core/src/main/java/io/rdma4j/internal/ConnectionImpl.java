@@ -71,6 +71,9 @@ final class ConnectionImpl implements Connection, EndpointHandler {
 
     private volatile ProviderEndpoint endpoint;
     private volatile boolean closing;
+    /** Counted down when close has freed everything; a concurrent close waits for it. */
+    private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
+    private volatile Thread closer;
     private volatile RdmaException broken;
     private boolean closed;
     private int outstanding;
@@ -193,13 +196,14 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     }
 
     private void checkUsable() {
-        if (closing) {
-            throw new ResourceClosedException("this connection to " + remoteAddressOrUnknown() + " is closed");
-        }
+        // A failure first: the connection closes itself after one, and its cause is what the caller needs.
         RdmaException b = broken;
         if (b != null) {
             throw new ConnectionClosedException("this connection to " + remoteAddressOrUnknown()
                     + " failed and accepts no more operations: " + b.getMessage(), b);
+        }
+        if (closing) {
+            throw new ResourceClosedException("this connection to " + remoteAddressOrUnknown() + " is closed");
         }
     }
 
@@ -225,6 +229,7 @@ final class ConnectionImpl implements Connection, EndpointHandler {
         MrState mr = local == null ? null : stateOf(local, context);
         long remoteAddress = 0;
         int rkey = 0;
+        checkUsable(); // before the grant checks: a dead connection invalidated its grants too
         if (remote != null) {
             RemoteMrImpl r = checkRemote(remote, op);
             remoteAddress = remote.address();
@@ -391,6 +396,7 @@ final class ConnectionImpl implements Connection, EndpointHandler {
             throw new IllegalArgumentException("a batch of " + count + " exceeds the send queue depth " + sendDepth);
         }
         MrState[] states = new MrState[count];
+        checkUsable();
         for (int i = 0; i < count; i++) {
             BatchImpl.Entry e = entries[i];
             states[i] = stateOf(e.local(), context);
@@ -979,13 +985,56 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     @Override
     public void close() {
         ConnectionClosedException cause = new ConnectionClosedException("the connection to " + remoteAddressOrUnknown() + " was closed");
+        boolean already;
         synchronized (postLock) {
-            if (closing) {
-                return;
+            already = closing;
+            if (!already) {
+                closing = true;
+                closer = Thread.currentThread();
+                failWaitingLocked(cause, false);
             }
-            closing = true;
-            failWaitingLocked(cause, false);
         }
+        if (already) {
+            awaitClosed(); // outside postLock: the closing thread needs it
+            return;
+        }
+        try {
+            closeOnce(cause);
+        } finally {
+            closeDone.countDown();
+        }
+    }
+
+    /**
+     * Another thread is closing (often the background close after a failure): wait for it, so
+     * that everything is freed when any close returns. Not on a poller (the close may need it to
+     * drain completions) nor in the closing thread itself; boundedly.
+     */
+    private void awaitClosed() {
+        if (Thread.currentThread() instanceof Poller || Thread.currentThread() == closer) {
+            return;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (!closeDone.await(30, TimeUnit.SECONDS)) {
+                        LOG.log(System.Logger.Level.WARNING, "closing the connection to " + remoteAddressOrUnknown()
+                                + " takes more than 30 s; not waiting longer");
+                    }
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeOnce(ConnectionClosedException cause) {
         failControlWaiters(cause);
         ProviderEndpoint ep = endpoint;
         if (ep != null) {
