@@ -33,7 +33,9 @@ public final class Loopback implements AutoCloseable {
 
     /**
      * @param provider provider name, e.g. {@code tcp}
-     * @param pollMode the pollers' idle strategy
+     * @param pollMode the client's pollers' idle strategy; the server side gets no completions
+     *     from one-sided operations, so its pollers block ({@link PollMode#EVENT}) rather than
+     *     take a core from the measured side, as a server in another process would
      * @param regionSize bytes of the source and of the granted target
      */
     public Loopback(String provider, PollMode pollMode, long regionSize) {
@@ -41,7 +43,7 @@ public final class Loopback implements AutoCloseable {
         RdmaContext s = null;
         RdmaContext c = null;
         try {
-            s = Rdma.open(o);
+            s = Rdma.open(o.toBuilder().pollMode(PollMode.EVENT).build());
             c = Rdma.open(o);
             listener = s.listen(new InetSocketAddress("127.0.0.1", 0));
             CompletableFuture<Connection> accepted = listener.acceptAsync();

@@ -172,11 +172,7 @@ public final class LoopbackPerf {
                 n = 0;
                 long t0 = System.nanoTime();
                 while (t0 - deadline < 0 && n < samples.length) {
-                    CompletableFuture<?> f = c.writeAsync(src, dst);
-                    while (!f.isDone()) {
-                        Thread.onSpinWait();
-                    }
-                    f.join();
+                    Loopback.await(c.writeAsync(src, dst));
                     long t1 = System.nanoTime();
                     samples[n++] = t1 - t0;
                     t0 = t1;
