@@ -116,6 +116,7 @@ final class TcpEndpoint implements ProviderEndpoint {
     private long curOperand2;
     private int payloadLeft;
     private ByteBuffer dest; // null: skip the payload
+    private boolean lastPayloadDirect; // the last header announced a payload worth reading directly
     private TcpRegistration destRegistration; // acquired for the frame being placed
     private PostedReceive curReceive;
     private TcpRegistration readViewOwner;
@@ -474,6 +475,11 @@ final class TcpEndpoint implements ProviderEndpoint {
                         continue;
                     }
                 } else {
+                    if (readState == HEADER && in.position() == 0 && lastPayloadDirect) {
+                        // After a large payload, read only the next header: its payload then goes
+                        // straight into registered memory instead of through `in` (a second copy).
+                        in.limit(Frame.HEADER_SIZE);
+                    }
                     n = channel.read(in);
                     if (n > 0) {
                         lastProgress = System.nanoTime();
@@ -548,6 +554,7 @@ final class TcpEndpoint implements ProviderEndpoint {
                 if (state != OPEN) {
                     return;
                 }
+                lastPayloadDirect = dest != null && payloadLeft >= DIRECT_READ_MIN;
                 if (payloadLeft == 0) {
                     finishFrame();
                     continue;
