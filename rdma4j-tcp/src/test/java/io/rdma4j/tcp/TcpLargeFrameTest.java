@@ -66,8 +66,12 @@ class TcpLargeFrameTest {
                         recvs.add(s.receiveAsync(inbox.slice((long) k * big, big)));
                     }
                     int[] sendSizes = {big, 16, big - 1, 5000};
+                    List<CompletableFuture<Void>> sends = new ArrayList<>();
                     for (int k = 0; k < 4; k++) {
-                        c.sendAsync(src.slice((long) k * big, sendSizes[k]));
+                        sends.add(c.sendAsync(src.slice((long) k * big, sendSizes[k])));
+                    }
+                    for (CompletableFuture<Void> f : sends) {
+                        f.get(); // the sources stay lent until then: the next round writes them
                     }
                     for (int k = 0; k < 4; k++) {
                         assertEquals(sendSizes[k], recvs.get(k).get().byteLength());
