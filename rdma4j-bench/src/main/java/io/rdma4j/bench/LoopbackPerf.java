@@ -13,14 +13,15 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One measurement per run, one machine-readable line out, for {@code scripts/bench-tcp}:
  * <pre>
- *   LoopbackPerf rdma4j|socket bw|lat [--size N] [--seconds S] [--warmup S] [--window N] [--poll MODE]
+ *   LoopbackPerf rdma4j|socket bw|lat [--size N] [--seconds S] [--warmup S] [--window N] [--poll MODE] [--wait block|yield]
  * </pre>
  * <ul>
  *   <li>{@code rdma4j bw}: WRITEs of {@code size} bytes with {@code window} in flight over the tcp
  *       provider on loopback; counted when completed (data placed at the target);</li>
  *   <li>{@code socket bw}: blocking {@code SocketChannel.write} of {@code size} bytes to a
  *       draining reader thread; the clock stops when the reader has every byte;</li>
- *   <li>{@code rdma4j lat}: one WRITE, wait for its completion (write + ack), repeat;</li>
+ *   <li>{@code rdma4j lat}: one WRITE, wait for its completion (write + ack), repeat; by default
+ *       with the blocking {@code write}, {@code --wait yield} polls the future's state instead;</li>
  *   <li>{@code socket lat}: write {@code size} bytes, read the echo, repeat.</li>
  * </ul>
  * Latency lines give the round trip and half of it ({@code lat_*}), which is what ucx_perftest
@@ -42,6 +43,7 @@ public final class LoopbackPerf {
         double warmup = 2;
         int window = 16;
         PollMode poll = PollMode.ADAPTIVE;
+        boolean blocking = true;
         for (int i = 2; i < args.length; i++) {
             String a = args[i];
             if (i + 1 >= args.length) {
@@ -54,12 +56,20 @@ public final class LoopbackPerf {
                 case "--warmup" -> warmup = Double.parseDouble(v);
                 case "--window" -> window = Integer.parseInt(v);
                 case "--poll" -> poll = PollMode.valueOf(v.toUpperCase(Locale.ROOT));
+                case "--wait" -> blocking = switch (v) {
+                    case "block" -> true;
+                    case "yield" -> false;
+                    default -> {
+                        usage("--wait takes block or yield");
+                        yield true;
+                    }
+                };
                 default -> usage("unknown option " + a);
             }
         }
         String line = switch (impl + " " + test) {
             case "rdma4j bw" -> rdma4jBandwidth(size, window, poll, warmup, seconds);
-            case "rdma4j lat" -> rdma4jLatency(size, poll, warmup, seconds);
+            case "rdma4j lat" -> rdma4jLatency(size, poll, blocking, warmup, seconds);
             case "socket bw" -> socketBandwidth(size, warmup, seconds);
             case "socket lat" -> socketLatency(size, warmup, seconds);
             default -> {
@@ -73,7 +83,7 @@ public final class LoopbackPerf {
 
     private static void usage(String why) {
         System.err.println("LoopbackPerf: " + why);
-        System.err.println("usage: LoopbackPerf rdma4j|socket bw|lat [--size N] [--seconds S] [--warmup S] [--window N] [--poll BUSY|ADAPTIVE|EVENT]");
+        System.err.println("usage: LoopbackPerf rdma4j|socket bw|lat [--size N] [--seconds S] [--warmup S] [--window N] [--poll BUSY|ADAPTIVE|EVENT] [--wait block|yield]");
         System.exit(2);
     }
 
@@ -160,7 +170,11 @@ public final class LoopbackPerf {
 
     // ------------------------------------------------------------------ latency
 
-    static String rdma4jLatency(int size, PollMode poll, double warmup, double seconds) {
+    /**
+     * @param blocking wait with the blocking {@code write} (the caller parks until the poller
+     *     completes it) rather than {@code writeAsync} and yielding until the future is done
+     */
+    static String rdma4jLatency(int size, PollMode poll, boolean blocking, double warmup, double seconds) {
         try (Loopback pair = new Loopback("tcp", poll, 4096)) {
             Connection c = pair.connection;
             LocalSlice src = pair.source.slice(0, size);
@@ -172,13 +186,17 @@ public final class LoopbackPerf {
                 n = 0;
                 long t0 = System.nanoTime();
                 while (t0 - deadline < 0 && n < samples.length) {
-                    Loopback.await(c.writeAsync(src, dst));
+                    if (blocking) {
+                        c.write(src, dst);
+                    } else {
+                        Loopback.await(c.writeAsync(src, dst));
+                    }
                     long t1 = System.nanoTime();
                     samples[n++] = t1 - t0;
                     t0 = t1;
                 }
             }
-            return latLine("rdma4j", size, samples, n, "write+ack poll=" + poll);
+            return latLine("rdma4j", size, samples, n, "write+ack poll=" + poll + (blocking ? " blocking write" : " writeAsync+yield"));
         }
     }
 

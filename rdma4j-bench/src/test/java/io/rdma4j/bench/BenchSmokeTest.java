@@ -42,7 +42,7 @@ class BenchSmokeTest {
     void loopbackPerfProducesItsLines() throws Exception {
         assertTrue(LoopbackPerf.rdma4jBandwidth(65536, 4, PollMode.ADAPTIVE, 0.05, 0.1).startsWith("RESULT impl=rdma4j test=bw"));
         assertTrue(LoopbackPerf.socketBandwidth(65536, 0.05, 0.1).startsWith("RESULT impl=socket test=bw"));
-        assertTrue(LoopbackPerf.rdma4jLatency(8, PollMode.ADAPTIVE, 0.05, 0.1).startsWith("RESULT impl=rdma4j test=lat"));
+        assertTrue(LoopbackPerf.rdma4jLatency(8, PollMode.ADAPTIVE, true, 0.05, 0.1).startsWith("RESULT impl=rdma4j test=lat"));
         assertTrue(LoopbackPerf.socketLatency(8, 0.05, 0.1).startsWith("RESULT impl=socket test=lat"));
     }
 }
