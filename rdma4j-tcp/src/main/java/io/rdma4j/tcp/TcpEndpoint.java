@@ -271,7 +271,11 @@ final class TcpEndpoint implements ProviderEndpoint {
         Frame.put(f.header, 0, p.frameOpcode, p.flags, data ? p.length : 0, p.psn, p.rkey, p.remoteAddress,
                 p.operand, p.operand2);
         if (data && p.length > 0) {
-            f.payloadFrom(p.local, p.localOffset, p.length);
+            if (p.length <= OutFrame.INLINE_MAX) {
+                f.payloadInline(p.local, p.localOffset, p.length);
+            } else {
+                f.payloadFrom(p.local, p.localOffset, p.length);
+            }
         }
         f.opcode = p.frameOpcode;
         offer(f);
