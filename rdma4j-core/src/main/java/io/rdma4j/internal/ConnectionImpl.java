@@ -10,6 +10,7 @@ import io.rdma4j.Grant;
 import io.rdma4j.GrantRefusedException;
 import io.rdma4j.LeaseExpiredException;
 import io.rdma4j.LocalSlice;
+import io.rdma4j.MemoryInUseException;
 import io.rdma4j.ProtocolException;
 import io.rdma4j.RdmaException;
 import io.rdma4j.Received;
@@ -296,10 +297,10 @@ final class ConnectionImpl implements Connection, EndpointHandler {
         MemorySegment localSeg;
         int lkey;
         if (mr == null) {
-            localSeg = atomicScratch.segment().asSlice(8L * s.index, 8);
+            localSeg = s.slice(atomicScratch.segment(), 8L * s.index, 8);
             lkey = atomicScratch.lkey();
         } else {
-            localSeg = mr.segment.asSlice(offset, length);
+            localSeg = s.slice(mr.segment, offset, length);
             lkey = mr.lkey;
         }
         s.atomicResult = (op == WorkOpcode.FETCH_AND_ADD || op == WorkOpcode.COMPARE_AND_SWAP) ? localSeg : null;
@@ -422,7 +423,12 @@ final class ConnectionImpl implements Connection, EndpointHandler {
                     boolean exclusive = e.op() == WorkOpcode.READ || e.op() == WorkOpcode.FETCH_AND_ADD
                             || e.op() == WorkOpcode.COMPARE_AND_SWAP;
                     Lend l = new Lend();
-                    states[i].lend(l, e.local().offset(), e.local().length(), exclusive, "batch entry " + i + " (" + e.op() + ")");
+                    try {
+                        states[i].lend(l, e.local().offset(), e.local().length(), exclusive, e.op().name());
+                    } catch (MemoryInUseException conflict) {
+                        // the entry's index only on failure: no message is built per entry
+                        throw new MemoryInUseException("batch entry " + i + ": " + conflict.getMessage(), conflict);
+                    }
                     lends[i] = l;
                 }
             } catch (RuntimeException ex) {
@@ -464,7 +470,7 @@ final class ConnectionImpl implements Connection, EndpointHandler {
             s.future = f;
             s.activeLend = s.lend;
             s.bytes = dst.length();
-            s.request.set(s.wrId(id), WorkOpcode.RECV, mr.segment.asSlice(dst.offset(), dst.length()), mr.lkey);
+            s.request.set(s.wrId(id), WorkOpcode.RECV, s.slice(mr.segment, dst.offset(), dst.length()), mr.lkey);
             postBatch[0] = s.request;
             outstanding++;
             try {
