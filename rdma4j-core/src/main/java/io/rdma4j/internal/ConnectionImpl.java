@@ -11,6 +11,7 @@ import io.rdma4j.GrantRefusedException;
 import io.rdma4j.LeaseExpiredException;
 import io.rdma4j.LocalSlice;
 import io.rdma4j.MemoryInUseException;
+import io.rdma4j.OperationTimeoutException;
 import io.rdma4j.ProtocolException;
 import io.rdma4j.RdmaException;
 import io.rdma4j.Received;
@@ -364,26 +365,17 @@ final class ConnectionImpl implements Connection, EndpointHandler {
         }
     }
 
-    /** Posts queued operations while send slots are free; caller holds postLock. */
+    /**
+     * Posts queued operations while send slots are free, in order; caller holds postLock. A batch
+     * larger than the free slots goes out in parts (each one doorbell), so no batch is too big.
+     */
     private void drainWaitingLocked() {
-        while (!waiting.isEmpty() && broken == null && !closing) {
-            Pending p = waiting.peek();
-            int need = p.batch == null ? 1 : p.batch.size;
-            if (freeSendTop < need) {
-                break;
-            }
-            if (p.batch == null) {
-                waiting.poll();
+        while (!waiting.isEmpty() && broken == null && !closing && freeSendTop > 0) {
+            while (!waiting.isEmpty() && freeSendTop > 0) {
+                Pending q = waiting.poll();
                 OpSlot s = slots[freeSend[--freeSendTop]];
-                fill(s, p.op, p.mr, p.lend, p.offset, p.length, p.remoteAddress, p.rkey, p.compareOrAdd, p.swap,
-                        p.immediate, p.future, null, p.returnsAtomic);
-            } else {
-                for (int i = 0; i < need; i++) {
-                    Pending q = waiting.poll();
-                    OpSlot s = slots[freeSend[--freeSendTop]];
-                    fill(s, q.op, q.mr, q.lend, q.offset, q.length, q.remoteAddress, q.rkey, q.compareOrAdd, q.swap,
-                            q.immediate, null, q.batch, q.returnsAtomic);
-                }
+                fill(s, q.op, q.mr, q.lend, q.offset, q.length, q.remoteAddress, q.rkey, q.compareOrAdd, q.swap,
+                        q.immediate, q.batch == null ? q.future : null, q.batch, q.returnsAtomic);
             }
             postSendLocked(0);
         }
@@ -393,9 +385,6 @@ final class ConnectionImpl implements Connection, EndpointHandler {
 
     /** Posts a checked batch: every entry is lent before any is posted; a refused one posts nothing. */
     void submitBatch(BatchImpl.Entry[] entries, int count, BatchImpl.State state) {
-        if (count > sendDepth) {
-            throw new IllegalArgumentException("a batch of " + count + " exceeds the send queue depth " + sendDepth);
-        }
         MrState[] states = new MrState[count];
         checkUsable();
         for (int i = 0; i < count; i++) {
@@ -802,7 +791,19 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     @Override
     public RemoteMr acceptGrant() {
         Blocking.checkMayBlock("acceptGrant");
-        return Blocking.await(acceptGrantAsync(), timeout(), "acceptGrant");
+        CompletableFuture<RemoteMr> f = acceptGrantAsync();
+        try {
+            return Blocking.await(f, timeout(), "acceptGrant");
+        } catch (OperationTimeoutException e) {
+            // Give up the place in line: the next grant goes to the next waiter or stays unclaimed.
+            synchronized (unclaimedGrants) {
+                grantWaiters.remove(f);
+            }
+            if (!f.cancel(false)) {
+                return f.join(); // it arrived just now
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -830,7 +831,16 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     @Override
     public RemoteMr requestRemote(long size, Access access, Duration lease) {
         Blocking.checkMayBlock("requestRemote");
-        return Blocking.await(requestRemoteAsync(size, access, lease), timeout(), "requestRemote");
+        CompletableFuture<RemoteMr> f = requestRemoteAsync(size, access, lease);
+        try {
+            return Blocking.await(f, timeout(), "requestRemote");
+        } catch (OperationTimeoutException e) {
+            // Cancelled: when the grant comes after all, onGrant releases it at once.
+            if (!f.cancel(false)) {
+                return f.join();
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -862,18 +872,24 @@ final class ConnectionImpl implements Connection, EndpointHandler {
             if (f == null) {
                 throw new ProtocolException("peer answered request " + m.requestId() + " that this side never made");
             }
-            context.completeValue(f, r);
+            if (!f.complete(r)) {
+                release(r); // the caller gave up (timeout or cancel): the peer gets its memory back now
+            }
             return;
         }
-        CompletableFuture<RemoteMr> waiter;
-        synchronized (unclaimedGrants) {
-            waiter = grantWaiters.poll();
-            if (waiter == null) {
-                unclaimedGrants.add(r);
-                return;
+        while (true) {
+            CompletableFuture<RemoteMr> waiter;
+            synchronized (unclaimedGrants) {
+                waiter = grantWaiters.poll();
+                if (waiter == null) {
+                    unclaimedGrants.add(r);
+                    return;
+                }
             }
+            if (waiter.complete(r)) {
+                return;
+            } // a waiter that timed out or was cancelled: the grant goes to the next one
         }
-        context.completeValue(waiter, r);
     }
 
     // ------------------------------------------------------------------ control channel plumbing
