@@ -1,0 +1,191 @@
+package io.rdma4j.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rdma4j.Access;
+import io.rdma4j.ConnectionClosedException;
+import io.rdma4j.FlushedException;
+import io.rdma4j.LocalMr;
+import io.rdma4j.RdmaContext;
+import io.rdma4j.RdmaException;
+import io.rdma4j.Received;
+import io.rdma4j.ReceiverNotReadyException;
+import io.rdma4j.RemoteMr;
+import io.rdma4j.WcStatus;
+import io.rdma4j.WorkCompletionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two-sided messaging: receiver-not-ready as documented ({@code rnrRetry} 0..6 fails the SEND
+ * with {@link ReceiverNotReadyException}; 7 retries until a receive is posted), immediates
+ * delivered with the receive, receives consumed in order, a message longer than its receive
+ * failing, and the error state after a failure (later operations flush, new ones are refused).
+ */
+public abstract class MessagingContract extends ContractSupport {
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void sendWithoutAReceiveFailsWithReceiverNotReadyWhenRetriesAreFinite() {
+        RdmaContext server = openContext(b -> b.rnrRetry(1).rnrDelay(Duration.ofMillis(5)));
+        RdmaContext client = openContext(b -> b.rnrRetry(1).rnrDelay(Duration.ofMillis(5)));
+        Pair p = connect(server, client);
+        LocalMr src = allocate(client, 4096);
+        src.put(0, Patterns.bytes(1, 4096));
+        long t0 = System.nanoTime();
+        Throwable e = awaitFailure(p.client().sendAsync(src.slice(0, 100)));
+        assertInstanceOf(ReceiverNotReadyException.class, e, "a SEND with no receive posted");
+        assertEquals(WcStatus.RNR_RETRY_EXC_ERR, ((WorkCompletionException) e).status());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10),
+                "one retry 5 ms apart should fail fast, took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        assertThrows(ReceiverNotReadyException.class, () -> {
+            throw (RuntimeException) e;
+        });
+        // the blocking form throws the same
+        RdmaContext s2 = openContext(b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1)));
+        RdmaContext c2 = openContext(b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1)));
+        Pair p2 = connect(s2, c2);
+        LocalMr src2 = allocate(c2, 64);
+        assertThrows(ReceiverNotReadyException.class, () -> p2.client().sendWithImm(src2.slice(0, 64), 5));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void sendWaitsForAReceiveWhenRetriesAreInfinite() throws Exception {
+        RdmaContext server = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)));
+        RdmaContext client = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)));
+        Pair p = connect(server, client);
+        LocalMr src = allocate(client, 4096);
+        LocalMr dst = allocate(server, 4096);
+        byte[] data = Patterns.bytes(2, 3000);
+        src.put(7, data);
+        CompletableFuture<Void> send = p.client().sendWithImmAsync(src.slice(7, 3000), 77);
+        Thread.sleep(500);
+        assertFalse(send.isDone(), "with rnrRetry 7 a SEND waits for a receive, but it completed: " + send);
+        CompletableFuture<Received> rcv = p.server().receiveAsync(dst.slice(1, 4000));
+        await(send);
+        assertEquals(new Received(3000, true, 77, false), await(rcv));
+        Patterns.assertHolds("a SEND that waited for its receive", dst, 1, data);
+        // and a WRITE with immediate waits the same way
+        p.server().grant(dst, Access.REMOTE_WRITE, Duration.ofMinutes(1));
+        RemoteMr r = p.client().acceptGrant();
+        CompletableFuture<Void> wi = p.client().writeWithImmAsync(src.slice(7, 100), r.slice(2000, 100), -3);
+        Thread.sleep(300);
+        assertFalse(wi.isDone(), "a WRITE with immediate needs a receive too");
+        CompletableFuture<Received> rcv2 = p.server().receiveAsync(dst.slice(3000, 8));
+        await(wi);
+        assertEquals(new Received(100, true, -3, true), await(rcv2));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void receivesAreConsumedInOrderAndImmediatesDelivered() {
+        RdmaContext server = openContext();
+        RdmaContext client = openContext();
+        Pair p = connect(server, client);
+        LocalMr src = allocate(client, 1 << 16);
+        LocalMr dst = allocate(server, 1 << 16);
+        int n = 100;
+        List<CompletableFuture<Received>> rcvs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rcvs.add(p.server().receiveAsync(dst.slice(i * 256L, 256)));
+        }
+        List<CompletableFuture<Void>> sends = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            src.put(i * 256L, Patterns.bytes(i, 1 + i));
+            if (i % 3 == 0) {
+                sends.add(p.client().sendAsync(src.slice(i * 256L, 1 + i)));
+            } else {
+                sends.add(p.client().sendWithImmAsync(src.slice(i * 256L, 1 + i), i * 0x01010101));
+            }
+        }
+        sends.forEach(this::await);
+        for (int i = 0; i < n; i++) {
+            Received r = await(rcvs.get(i));
+            boolean imm = i % 3 != 0;
+            assertEquals(new Received(1 + i, imm, imm ? i * 0x01010101 : 0, false), r, "receive " + i);
+            Patterns.assertHolds("message " + i + " in receive " + i, dst, i * 256L, Patterns.bytes(i, 1 + i));
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aOneByteSendWithImmediateDeliversBoth() {
+        RdmaContext server = openContext();
+        RdmaContext client = openContext();
+        Pair p = connect(server, client);
+        LocalMr src = allocate(client, 64);
+        LocalMr dst = allocate(server, 64);
+        src.putByte(0, (byte) 42);
+        CompletableFuture<Received> rcv = p.server().receiveAsync(dst.slice(0, 64));
+        p.client().sendWithImm(src.slice(0, 1), 0xCAFE);
+        assertEquals(new Received(1, true, 0xCAFE, false), await(rcv));
+        assertEquals(42, dst.getByte(0));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aMessageLongerThanItsReceiveFailsBothSidesAndLaterOperationsFlush() {
+        RdmaContext server = openContext();
+        RdmaContext client = openContext();
+        Pair p = connect(server, client);
+        LocalMr src = allocate(client, 8192);
+        LocalMr dst = allocate(server, 8192);
+        dst.fill(0, 8192, (byte) 9);
+        CompletableFuture<Received> small = p.server().receiveAsync(dst.slice(0, 100));
+        CompletableFuture<Void> tooBig = p.client().sendAsync(src.slice(0, 101));
+        Throwable recvErr = awaitFailure(small);
+        assertInstanceOf(WorkCompletionException.class, recvErr, "the receive too small for its message");
+        Throwable sendErr = awaitFailure(tooBig);
+        assertInstanceOf(RdmaException.class, sendErr, "the SEND too long for the receive");
+        Patterns.assertFilled("bytes past a too-small receive", dst, 100, 8092, (byte) 9);
+        // RC: the connection is in error; what comes after fails and nothing new is accepted
+        eventually("the failed connection reports itself closed", () -> !p.client().isOpen());
+        assertThrows(ConnectionClosedException.class, () -> p.client().send(src.slice(0, 8)));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aFailedOperationFailsEverythingQueuedBehindIt() {
+        RdmaContext server = openContext(b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1)));
+        RdmaContext client = openContext(b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1)).sendQueueDepth(4).receiveQueueDepth(4));
+        Pair p = connect(server, client);
+        LocalMr src = allocate(client, 1 << 20);
+        LocalMr dst = allocate(server, 1 << 20);
+        p.server().grant(dst, Access.REMOTE_ALL, Duration.ofMinutes(1));
+        RemoteMr r = p.client().acceptGrant();
+        CompletableFuture<Void> send = p.client().sendAsync(src.slice(0, 8)); // no receive: fails with RNR
+        List<CompletableFuture<?>> behind = new ArrayList<>();
+        for (int i = 0; i < 40; i++) { // more than the send queue holds: most wait in the queue
+            behind.add(p.client().writeAsync(src.slice(1024L * i, 1024), r.slice(1024L * i, 1024)));
+        }
+        assertInstanceOf(ReceiverNotReadyException.class, awaitFailure(send));
+        int failedBehind = 0;
+        for (CompletableFuture<?> f : behind) {
+            try {
+                f.get(patience().toMillis(), TimeUnit.MILLISECONDS);
+                if (failedBehind > 0) {
+                    throw new AssertionError("a WRITE succeeded after one behind the failed SEND had failed");
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                failedBehind++;
+                assertTrue(e.getCause() instanceof FlushedException || e.getCause() instanceof ConnectionClosedException,
+                        "an operation behind a failed one fails flushed or closed, not " + e.getCause());
+            } catch (Exception e) {
+                throw new AssertionError("an operation behind a failed one never completed", e);
+            }
+        }
+        assertEquals(40, failedBehind, "every WRITE posted behind a failing SEND must fail (RC: the queue flushes)");
+        assertFalse(p.client().isOpen());
+        assertThrows(ConnectionClosedException.class, () -> p.client().write(src.slice(0, 8), r.slice(0, 8)));
+    }
+}

@@ -1,0 +1,363 @@
+package io.rdma4j.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.rdma4j.Access;
+import io.rdma4j.AccessDeniedException;
+import io.rdma4j.Connection;
+import io.rdma4j.FlushedException;
+import io.rdma4j.Grant;
+import io.rdma4j.GrantException;
+import io.rdma4j.GrantRefusedException;
+import io.rdma4j.LeaseExpiredException;
+import io.rdma4j.LocalMr;
+import io.rdma4j.RdmaContext;
+import io.rdma4j.RdmaException;
+import io.rdma4j.Received;
+import io.rdma4j.RemoteAccessException;
+import io.rdma4j.RemoteMr;
+import io.rdma4j.WorkCompletionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Remote memory as a capability: slices are bounds-checked, access and lease are checked before
+ * posting, a revoked rkey fails at the target with a remote-access error while the target memory
+ * stays untouched, a grant from another connection is refused, leases expire, and a peer's
+ * requests for memory are bounded by this side's budget.
+ */
+public abstract class RemoteAccessContract extends ContractSupport {
+    private static final int SIZE = 1 << 20;
+
+    private RdmaContext serverCtx;
+    private RdmaContext clientCtx;
+
+    private Pair pair() {
+        serverCtx = openContext(b -> b.grantBudget(1 << 20));
+        clientCtx = openContext();
+        return connect(serverCtx, clientCtx);
+    }
+
+    /** A region the client holds with {@code access}, pre-filled with a pattern the tests must not change. */
+    private record Target(Pair pair, LocalMr mem, byte[] before, Grant grant, RemoteMr remote, LocalMr src) {
+        void assertUntouched(String what) {
+            assertArrayEquals(before, mem.getBytes(0, before.length), what + ": the target memory changed");
+        }
+    }
+
+    private Target target(Access access, Duration lease) {
+        Pair p = pair();
+        LocalMr mem = allocate(serverCtx, SIZE);
+        byte[] before = Patterns.bytes(99, SIZE);
+        mem.put(0, before);
+        Grant g = p.server().grant(mem, access, lease);
+        RemoteMr r = p.client().acceptGrant();
+        assertEquals(g.grantId(), r.grantId());
+        assertEquals(access, r.access());
+        LocalMr src = allocate(clientCtx, SIZE);
+        src.put(0, Patterns.bytes(5, SIZE));
+        return new Target(p, mem, before, g, r, src);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void outOfBoundsRemoteSlicesAreRefusedBeforePosting() {
+        Target t = target(Access.REMOTE_ALL, Duration.ofMinutes(5));
+        RemoteMr r = t.remote();
+        assertThrows(IndexOutOfBoundsException.class, () -> r.slice(SIZE - 7, 8), "a slice past the end");
+        assertThrows(IndexOutOfBoundsException.class, () -> r.slice(-1, 8), "a negative offset");
+        assertThrows(IndexOutOfBoundsException.class, () -> r.slice(0, SIZE + 1L), "longer than the grant");
+        assertThrows(IndexOutOfBoundsException.class, () -> r.slice(SIZE, 1), "starting at the end");
+        assertThrows(IndexOutOfBoundsException.class, () -> r.slice(100, 100).slice(50, 51), "a sub-slice past its parent");
+        assertThrows(IndexOutOfBoundsException.class, () -> t.src().slice(SIZE - 1, 2), "a local slice past the end");
+        Connection c = t.pair().client();
+        // lengths that disagree cannot post either
+        assertThrows(IllegalArgumentException.class, () -> c.write(t.src().slice(0, 100), r.slice(0, 99)));
+        assertThrows(IllegalArgumentException.class, () -> c.read(t.src().slice(0, 100), r.slice(0, 101)));
+        assertThrows(IllegalArgumentException.class, () -> c.batch().write(t.src().slice(0, 10), r.slice(0, 11)).submit());
+        t.assertUntouched("after refused out-of-bounds operations");
+        // the last byte is in bounds, and the connection still works
+        c.write(t.src().slice(7, 1), r.slice(SIZE - 1, 1));
+        assertEquals(t.src().getByte(7), t.mem().getByte(SIZE - 1));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void operationsWithoutTheAccessAreRefusedBeforePosting() {
+        Target ro = target(Access.REMOTE_READ, Duration.ofMinutes(5));
+        Connection c = ro.pair().client();
+        RemoteMr r = ro.remote();
+        assertThrows(AccessDeniedException.class, () -> c.write(ro.src().slice(0, 64), r.slice(0, 64)));
+        assertThrows(AccessDeniedException.class, () -> c.writeAsync(ro.src().slice(0, 64), r.slice(0, 64)), "refused by the call, not its future");
+        assertThrows(AccessDeniedException.class, () -> c.writeWithImm(ro.src().slice(0, 64), r.slice(0, 64), 1));
+        assertThrows(AccessDeniedException.class, () -> c.fetchAndAdd(r.slice(0, 8), 1));
+        assertThrows(AccessDeniedException.class, () -> c.compareAndSwap(r.slice(0, 8), 0, 1));
+        // a batch with one refused request posts none of it
+        LocalMr rcv = allocate(serverCtx, 64);
+        CompletableFuture<Received> pending = ro.pair().server().receiveAsync(rcv.slice(0, 64));
+        assertThrows(AccessDeniedException.class, () -> c.batch()
+                .send(ro.src().slice(0, 8))
+                .read(ro.src().slice(100, 64), r.slice(0, 64))
+                .write(ro.src().slice(200, 64), r.slice(0, 64)).submitAsync());
+        ro.assertUntouched("after refused WRITEs and atomics on a read-only grant");
+        // nothing was sent: the receive is still waiting, and takes the next SEND
+        c.read(ro.src().slice(4096, 4096), r.slice(8192, 4096));
+        assertFalse(pending.isDone(), "a SEND of a refused batch was posted");
+        ro.src().putLong(0, 0x5EED);
+        c.send(ro.src().slice(0, 8));
+        assertEquals(8, await(pending).byteLength());
+        assertEquals(0x5EED, rcv.getLong(0));
+        Patterns.assertHolds("READ on a read-only grant", ro.src(), 4096, java.util.Arrays.copyOfRange(ro.before(), 8192, 8192 + 4096));
+
+        Target wo = target(Access.REMOTE_WRITE, Duration.ofMinutes(5));
+        assertThrows(AccessDeniedException.class, () -> wo.pair().client().read(wo.src().slice(0, 64), wo.remote().slice(0, 64)));
+        assertThrows(AccessDeniedException.class, () -> wo.pair().client().fetchAndAdd(wo.remote().slice(0, 8), 1));
+
+        Target rw = target(Access.REMOTE_READ_WRITE, Duration.ofMinutes(5));
+        assertThrows(AccessDeniedException.class, () -> rw.pair().client().fetchAndAdd(rw.remote().slice(0, 8), 1));
+        assertThrows(AccessDeniedException.class, () -> rw.pair().client().compareAndSwap(rw.remote().slice(0, 8), 0, 1));
+        rw.assertUntouched("after refused atomics on a read-write grant");
+
+        Target at = target(Access.REMOTE_ATOMIC, Duration.ofMinutes(5));
+        assertThrows(AccessDeniedException.class, () -> at.pair().client().read(at.src().slice(0, 8), at.remote().slice(0, 8)));
+        assertThrows(AccessDeniedException.class, () -> at.pair().client().write(at.src().slice(0, 8), at.remote().slice(0, 8)));
+        at.assertUntouched("after refused READ/WRITE on an atomic-only grant");
+        long before = at.mem().getLong(64);
+        assertEquals(before, at.pair().client().fetchAndAdd(at.remote().slice(64, 8), 1), "atomics work on an atomic-only grant");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aGrantFromAnotherConnectionIsRefused() {
+        Target t = target(Access.REMOTE_ALL, Duration.ofMinutes(5));
+        // a second connection between the same two contexts
+        Pair other = connect(serverCtx, clientCtx);
+        Connection c2 = other.client();
+        RemoteMr foreign = t.remote();
+        for (Runnable op : List.<Runnable>of(
+                () -> c2.write(t.src().slice(0, 64), foreign.slice(0, 64)),
+                () -> c2.read(t.src().slice(0, 64), foreign.slice(0, 64)),
+                () -> c2.fetchAndAdd(foreign.slice(0, 8), 1),
+                () -> c2.compareAndSwap(foreign.slice(0, 8), 0, 1),
+                () -> c2.writeWithImm(t.src().slice(0, 64), foreign.slice(0, 64), 1),
+                () -> c2.batch().write(t.src().slice(0, 64), foreign.slice(0, 64)).submit())) {
+            RuntimeException e = assertThrows(RuntimeException.class, op::run, "an rkey used on another connection");
+            assertTrue(e instanceof IllegalArgumentException || e instanceof GrantException || e instanceof RemoteAccessException,
+                    "refused as a foreign capability, not " + e);
+        }
+        t.assertUntouched("after a foreign grant was used");
+        assertThrows(IllegalArgumentException.class, () -> c2.release(foreign), "releasing another connection's grant");
+        // both connections still work
+        assertTrue(c2.isOpen());
+        assertTrue(t.remote().isValid());
+        t.pair().client().write(t.src().slice(0, 64), t.remote().slice(0, 64));
+        Patterns.assertHolds("WRITE on the grant's own connection", t.mem(), 0, t.src().getBytes(0, 64));
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aRevokedRkeyFailsWithRemoteAccessErrorAndTheTargetStaysUntouched() throws Exception {
+        int chunk = 64 << 10;
+        int n = 400;
+        int attempts = 0;
+        int remoteAccessErrors = 0;
+        while (remoteAccessErrors == 0 && attempts++ < 5) {
+            Target t = target(Access.REMOTE_WRITE, Duration.ofMinutes(5));
+            for (int k = 0; k < 16; k++) {
+                t.src().fill((long) k * chunk, chunk, (byte) (k + 1));
+            }
+            Connection c = t.pair().client();
+            List<CompletableFuture<Void>> fs = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                try {
+                    fs.add(c.writeAsync(t.src().slice((long) (k % 16) * chunk, chunk), t.remote().slice((long) (k % 16) * chunk, chunk)));
+                } catch (RdmaException e) {
+                    break; // the holder learned of the revocation, or the connection failed: posting stops
+                }
+                if (k == 20) {
+                    await(fs.get(10));
+                    t.grant().revoke();
+                    assertFalse(t.grant().isActive());
+                }
+            }
+            // every byte of the target from the moment revoke() returned must stay as it was
+            byte[] atRevocation = t.mem().getBytes(0, SIZE);
+            int firstFailure = -1;
+            for (int k = 0; k < fs.size(); k++) {
+                try {
+                    fs.get(k).get(patience().toMillis(), TimeUnit.MILLISECONDS);
+                    if (firstFailure >= 0) {
+                        fail("WRITE " + k + " succeeded after WRITE " + firstFailure + " failed: a failure must fail everything behind it");
+                    }
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (firstFailure < 0) {
+                        firstFailure = k;
+                        assertInstanceOf(RemoteAccessException.class, cause, "the first WRITE after revocation fails with");
+                        assertEquals(io.rdma4j.WcStatus.REM_ACCESS_ERR, ((WorkCompletionException) cause).status());
+                        remoteAccessErrors++;
+                    } else {
+                        assertTrue(cause instanceof FlushedException || cause instanceof RemoteAccessException
+                                        || cause instanceof io.rdma4j.ConnectionClosedException,
+                                "WRITE " + k + " behind the failed one: " + cause);
+                    }
+                }
+            }
+            assertArrayEquals(atRevocation, t.mem().getBytes(0, SIZE),
+                    "attempt " + attempts + ": the target changed after its grant was revoked");
+        }
+        assertTrue(remoteAccessErrors > 0, "no WRITE reached the target after revocation in " + attempts
+                + " attempts, so the remote check was never exercised");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aRevocationReachesTheHolder() {
+        Target t = target(Access.REMOTE_ALL, Duration.ofMinutes(5));
+        t.pair().client().write(t.src().slice(0, 100), t.remote().slice(0, 100));
+        byte[] after = t.mem().getBytes(0, SIZE);
+        t.grant().revoke();
+        t.grant().revoke(); // idempotent
+        assertFalse(t.grant().isActive());
+        assertEquals(Duration.ZERO, t.grant().remainingLease());
+        eventually("the holder sees the revocation", () -> !t.remote().isValid());
+        assertThrows(LeaseExpiredException.class, () -> t.pair().client().write(t.src().slice(0, 64), t.remote().slice(0, 64)));
+        assertThrows(LeaseExpiredException.class, () -> t.pair().client().read(t.src().slice(0, 64), t.remote().slice(0, 64)));
+        assertThrows(LeaseExpiredException.class, () -> t.pair().client().fetchAndAdd(t.remote().slice(0, 8), 1));
+        assertArrayEquals(after, t.mem().getBytes(0, SIZE), "the target changed after revocation");
+        assertTrue(t.pair().client().isOpen(), "a refused operation on a dead grant does not break the connection");
+        // a new grant on the same connection works
+        t.pair().server().grant(t.mem().slice(0, 4096), Access.REMOTE_ALL, Duration.ofMinutes(1));
+        RemoteMr again = t.pair().client().acceptGrant();
+        t.pair().client().write(t.src().slice(0, 64), again.slice(64, 64));
+        Patterns.assertHolds("WRITE on a fresh grant", t.mem(), 64, t.src().getBytes(0, 64));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aReleasedGrantIsRefusedAndRevokedAtTheGranter() {
+        Target t = target(Access.REMOTE_ALL, Duration.ofMinutes(5));
+        t.pair().client().release(t.remote());
+        t.pair().client().release(t.remote()); // idempotent
+        assertFalse(t.remote().isValid());
+        assertThrows(LeaseExpiredException.class, () -> t.pair().client().write(t.src().slice(0, 64), t.remote().slice(0, 64)));
+        eventually("the granter revokes a released grant", () -> !t.grant().isActive());
+        assertEquals(1, t.pair().server().stats().grantsRevoked());
+        t.assertUntouched("after a released grant was used");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aLeaseExpires() {
+        Duration lease = Duration.ofMillis(700);
+        Target t = target(Access.REMOTE_ALL, lease);
+        assertTrue(t.remote().remainingLease().compareTo(lease) <= 0, "remaining lease " + t.remote().remainingLease());
+        t.pair().client().write(t.src().slice(0, 64), t.remote().slice(0, 64));
+        byte[] after = t.mem().getBytes(0, SIZE);
+        eventually("the granter's lease ends", () -> !t.grant().isActive());
+        eventually("the holder's lease ends", () -> !t.remote().isValid());
+        assertEquals(Duration.ZERO, t.remote().remainingLease());
+        assertEquals(Duration.ZERO, t.grant().remainingLease());
+        assertThrows(LeaseExpiredException.class, () -> t.pair().client().write(t.src().slice(0, 64), t.remote().slice(0, 64)));
+        assertThrows(LeaseExpiredException.class, () -> t.pair().client().readAsync(t.src().slice(0, 64), t.remote().slice(0, 64)));
+        assertThrows(LeaseExpiredException.class, () -> t.pair().client().compareAndSwap(t.remote().slice(0, 8), 0, 1));
+        assertArrayEquals(after, t.mem().getBytes(0, SIZE), "the target changed after the lease ended");
+        eventually("the granter counts the expired grant as revoked", () -> t.pair().server().stats().grantsRevoked() == 1);
+        assertTrue(t.pair().client().isOpen());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void requestedMemoryIsZeroedUsableAndLeased() {
+        Pair p = pair();
+        LocalMr buf = allocate(clientCtx, 300_000);
+        RemoteMr r = p.client().requestRemote(256 << 10, Access.REMOTE_ALL, Duration.ofMinutes(1));
+        assertEquals(256 << 10, r.length());
+        assertEquals(Access.REMOTE_ALL, r.access());
+        buf.fill(0, buf.size(), (byte) 1);
+        p.client().read(buf.slice(3, 256 << 10), r.slice());
+        Patterns.assertFilled("requested memory", buf, 3, 256 << 10, (byte) 0);
+        byte[] d = Patterns.bytes(3, 10_000);
+        buf.put(0, d);
+        p.client().write(buf.slice(0, 10_000), r.slice(17, 10_000));
+        p.client().read(buf.slice(20_000, 10_000), r.slice(17, 10_000));
+        Patterns.assertHolds("round trip through requested memory", buf, 20_000, d);
+        assertEquals(0, p.client().fetchAndAdd(r.slice(200_000, 8), 9));
+        assertEquals(9, p.client().fetchAndAdd(r.slice(200_000, 8), 1));
+        // a short lease on a request ends too
+        RemoteMr shortLived = p.client().requestRemote(4096, Access.REMOTE_WRITE, Duration.ofMillis(300));
+        eventually("a requested grant's lease ends", () -> !shortLived.isValid());
+        assertThrows(LeaseExpiredException.class, () -> p.client().write(buf.slice(0, 8), shortLived.slice(0, 8)));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void requestsBeyondThePeersBudgetAreRefused() {
+        Pair p = pair(); // the server's budget is 1 MiB per connection
+        assertThrows(GrantRefusedException.class, () -> p.client().requestRemote((1 << 20) + 1, Access.REMOTE_ALL, Duration.ofMinutes(1)));
+        RemoteMr a = p.client().requestRemote(768 << 10, Access.REMOTE_ALL, Duration.ofMinutes(1));
+        Throwable e = awaitFailure(p.client().requestRemoteAsync(512 << 10, Access.REMOTE_ALL, Duration.ofMinutes(1)));
+        assertInstanceOf(GrantRefusedException.class, e, "a request beyond what is left of the budget");
+        RemoteMr b = p.client().requestRemote(256 << 10, Access.REMOTE_ALL, Duration.ofMinutes(1));
+        assertThrows(GrantRefusedException.class, () -> p.client().requestRemote(1, Access.REMOTE_ALL, Duration.ofMinutes(1)),
+                "the budget is spent");
+        assertTrue(p.client().isOpen(), "a refusal does not break the connection");
+        // giving grants back gives the budget back
+        p.client().release(a);
+        p.client().release(b);
+        eventually("released requests return to the budget", () -> {
+            try {
+                p.client().release(p.client().requestRemote(1 << 20, Access.REMOTE_ALL, Duration.ofMinutes(1)));
+                return true;
+            } catch (GrantRefusedException refused) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void theDefaultBudgetIsFinite() {
+        RdmaContext server = openContext();
+        RdmaContext client = openContext();
+        assertTrue(server.options().grantBudget() < Long.MAX_VALUE / 4, "the default budget must be finite");
+        Pair p = connect(server, client);
+        assertThrows(GrantRefusedException.class,
+                () -> p.client().requestRemote(Long.MAX_VALUE / 4, Access.REMOTE_READ, Duration.ofMinutes(1)));
+        assertThrows(GrantRefusedException.class,
+                () -> p.client().requestRemote(server.options().grantBudget() + 1, Access.REMOTE_READ, Duration.ofMinutes(1)));
+        // many requests together cannot exceed it either
+        List<CompletableFuture<RemoteMr>> fs = new ArrayList<>();
+        long each = Math.max(1, server.options().grantBudget() / 8);
+        for (int i = 0; i < 12; i++) {
+            fs.add(p.client().requestRemoteAsync(each, Access.REMOTE_READ, Duration.ofMinutes(1)));
+        }
+        long granted = 0;
+        int refused = 0;
+        for (CompletableFuture<RemoteMr> f : fs) {
+            try {
+                granted += f.get(patience().toMillis(), TimeUnit.MILLISECONDS).length();
+            } catch (ExecutionException ex) {
+                assertInstanceOf(GrantRefusedException.class, ex.getCause());
+                refused++;
+            } catch (Exception ex) {
+                fail(ex);
+            }
+        }
+        assertTrue(granted <= server.options().grantBudget(), "granted " + granted + " bytes past a budget of "
+                + server.options().grantBudget());
+        assertTrue(refused >= 4, "12 requests of an eighth of the budget each: at least 4 must be refused, were " + refused);
+    }
+}

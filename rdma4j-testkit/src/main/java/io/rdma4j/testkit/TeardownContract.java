@@ -1,0 +1,213 @@
+package io.rdma4j.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.rdma4j.Access;
+import io.rdma4j.Connection;
+import io.rdma4j.ConnectionClosedException;
+import io.rdma4j.Listener;
+import io.rdma4j.LocalMr;
+import io.rdma4j.RdmaContext;
+import io.rdma4j.RdmaException;
+import io.rdma4j.RemoteMr;
+import io.rdma4j.ResourceClosedException;
+import io.rdma4j.WorkCompletionException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Teardown with operations in flight: closing a connection, its peer or a whole context
+ * completes every pending future (exceptionally where it did not finish), gives every region
+ * and pooled byte back, leaks nothing the leak detector finds, and refuses later use.
+ */
+public abstract class TeardownContract extends ContractSupport {
+    private static final int SIZE = 4 << 20;
+
+    /** Operations of every kind in flight on one connection, with the memory they lend. */
+    private record InFlight(List<CompletableFuture<?>> futures, LocalMr src, LocalMr dst, RemoteMr remote) {}
+
+    private InFlight startMany(Pair p, RdmaContext serverCtx, RdmaContext clientCtx) {
+        LocalMr target = allocate(serverCtx, SIZE);
+        p.server().grant(target, Access.REMOTE_ALL, Duration.ofMinutes(5));
+        RemoteMr r = p.client().acceptGrant();
+        LocalMr src = allocate(clientCtx, SIZE);
+        LocalMr dst = allocate(clientCtx, SIZE);
+        List<CompletableFuture<?>> fs = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            fs.add(p.client().receiveAsync(dst.slice((SIZE - 4096) + 256L * i, 256))); // never answered
+        }
+        int chunk = 64 << 10;
+        for (int i = 0; i < 200; i++) {
+            long off = (long) (i % 30) * chunk;
+            fs.add(switch (i % 4) {
+                case 0, 1 -> p.client().writeAsync(src.slice(off, chunk), r.slice(off, chunk));
+                case 2 -> p.client().readAsync(dst.slice(off, chunk), r.slice(off, chunk));
+                default -> p.client().fetchAndAddAsync(r.slice(SIZE - 8, 8), 1);
+            });
+        }
+        return new InFlight(fs, src, dst, r);
+    }
+
+    /** Every future is done within the patience, and each failure is an rdma4j exception saying why. */
+    private void assertAllComplete(String what, List<CompletableFuture<?>> fs) {
+        long deadline = System.nanoTime() + patience().toNanos();
+        int failed = 0;
+        for (CompletableFuture<?> f : fs) {
+            try {
+                f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                failed++;
+                Throwable c = e.getCause();
+                assertInstanceOf(RdmaException.class, c, what + ": a pending operation failed with");
+                assertTrue(c instanceof ConnectionClosedException || c instanceof WorkCompletionException
+                        || c instanceof ResourceClosedException, what + ": a pending operation failed with " + c);
+            } catch (TimeoutException e) {
+                fail(what + ": a pending operation never completed: " + f);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
+        assertTrue(failed >= 16, what + ": the 16 unanswered receives must fail, but only " + failed + " operations failed");
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void closingAConnectionCompletesEveryPendingOperation() {
+        long leaksBefore = CoreProbe.leaksFound();
+        RdmaContext serverCtx = openContext();
+        RdmaContext clientCtx = openContext();
+        Pair p = connect(serverCtx, clientCtx);
+        InFlight f = startMany(p, serverCtx, clientCtx);
+        p.client().close();
+        assertFalse(p.client().isOpen());
+        assertAllComplete("client closed its connection", f.futures());
+        assertThrows(ResourceClosedException.class, () -> p.client().write(f.src().slice(0, 8), f.remote().slice(0, 8)),
+                "an operation on a closed connection");
+        assertThrows(RdmaException.class, () -> p.client().receiveAsync(f.dst().slice(0, 8)));
+        p.client().close(); // idempotent
+        // the peer notices too
+        eventually("the peer sees the connection closed", () -> !p.server().isOpen());
+        f.src().close();
+        f.dst().close();
+        checkNothingInUse(clientCtx);
+        assertEquals(leaksBefore, CoreProbe.leaksFound(), "the leak detector found forgotten resources");
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void thePeerClosingCompletesEveryPendingOperation() {
+        RdmaContext serverCtx = openContext();
+        RdmaContext clientCtx = openContext();
+        Pair p = connect(serverCtx, clientCtx);
+        InFlight f = startMany(p, serverCtx, clientCtx);
+        CompletableFuture<RemoteMr> grantWait = p.client().acceptGrantAsync();
+        p.server().close();
+        List<CompletableFuture<?>> all = new ArrayList<>(f.futures());
+        all.add(grantWait);
+        assertAllComplete("the peer closed the connection", all);
+        eventually("the connection whose peer closed reports itself closed", () -> !p.client().isOpen());
+        assertThrows(RdmaException.class, () -> p.client().write(f.src().slice(0, 8), f.remote().slice(0, 8)));
+        f.src().close();
+        f.dst().close();
+        checkNothingInUse(clientCtx);
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void closingAContextCompletesEveryPendingOperationAndClosesEverything() {
+        RdmaContext serverCtx = openContext();
+        RdmaContext clientCtx = openContext();
+        Pair p = connect(serverCtx, clientCtx);
+        InFlight f = startMany(p, serverCtx, clientCtx);
+        Listener l = listen(clientCtx);
+        CompletableFuture<Connection> accepting = l.acceptAsync();
+        clientCtx.close();
+        assertFalse(clientCtx.isOpen());
+        List<CompletableFuture<?>> all = new ArrayList<>(f.futures());
+        all.add(accepting);
+        long deadline = System.nanoTime() + patience().toNanos();
+        for (CompletableFuture<?> x : all) {
+            try {
+                x.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                assertInstanceOf(RdmaException.class, e.getCause());
+            } catch (Exception e) {
+                fail("a pending operation did not complete when its context closed: " + e);
+            }
+        }
+        assertFalse(p.client().isOpen(), "a connection of a closed context");
+        assertThrows(ResourceClosedException.class, () -> clientCtx.allocate(64));
+        assertThrows(RuntimeException.class, () -> f.src().putByte(0, (byte) 1), "a region of a closed context");
+        clientCtx.close(); // idempotent
+        eventually("the peer sees the connection closed", () -> !p.server().isOpen());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void closingAListenerWakesItsAccepts() {
+        RdmaContext ctx = openContext();
+        Listener l = listen(ctx);
+        CompletableFuture<Connection> a = l.acceptAsync();
+        CompletableFuture<Connection> b = l.acceptAsync();
+        l.close();
+        assertInstanceOf(ResourceClosedException.class, awaitFailure(a));
+        assertInstanceOf(ResourceClosedException.class, awaitFailure(b));
+        l.close(); // idempotent
+        RdmaContext client = openContext(o -> o.connectTimeout(Duration.ofSeconds(3)));
+        InetSocketAddress gone = l.localAddress();
+        assertThrows(RdmaException.class, () -> client.connect(gone), "connecting to a closed listener");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void anAcceptTimesOut() {
+        RdmaContext ctx = openContext();
+        Listener l = listen(ctx);
+        long t0 = System.nanoTime();
+        assertThrows(io.rdma4j.OperationTimeoutException.class, () -> l.accept(Duration.ofMillis(300)));
+        assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(250), "accept returned before its timeout");
+        // the listener still works afterwards
+        RdmaContext client = openContext();
+        Pair p = connect(l, client);
+        assertTrue(p.client().isOpen() && p.server().isOpen());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void repeatedOpenAndCloseLeavesNothingBehind() {
+        long leaksBefore = CoreProbe.leaksFound();
+        RdmaContext serverCtx = openContext();
+        Listener l = listen(serverCtx);
+        for (int i = 0; i < 20; i++) {
+            RdmaContext clientCtx = openContext();
+            Pair p = connect(l, clientCtx);
+            LocalMr m = clientCtx.allocate(1000 + i);
+            LocalMr t = serverCtx.allocate(1000 + i);
+            p.server().grant(t, Access.REMOTE_WRITE, Duration.ofMinutes(1));
+            p.client().write(m.slice(), p.client().acceptGrant().slice());
+            m.close();
+            t.close();
+            p.client().close();
+            p.server().close();
+            checkNothingInUse(clientCtx);
+            clientCtx.close();
+        }
+        checkNothingInUse(serverCtx);
+        System.gc();
+        assertEquals(leaksBefore, CoreProbe.leaksFound(), "the leak detector found forgotten resources");
+    }
+}
