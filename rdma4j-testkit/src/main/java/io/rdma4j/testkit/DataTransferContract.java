@@ -339,4 +339,39 @@ public abstract class DataTransferContract extends ContractSupport {
                 .read(clientMem.slice(70_001, 7777), remote.slice(60_001, 7777)).submit();
         Patterns.assertHolds("blocking batch: READ after WRITE in one batch", clientMem, 70_001, r);
     }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void concurrentCallersOnOneConnectionEachGetTheirOwnData() throws Exception {
+        int threads = 8;
+        int rounds = 50;
+        int size = 10_007;
+        long stride = 2L * size + 64;
+        List<Thread> ts = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            int me = t;
+            ts.add(Thread.ofVirtual().start(() -> {
+                try {
+                    long lo = GUARD + 1 + me * stride;
+                    long ro = GUARD + 5 + me * stride;
+                    for (int i = 0; i < rounds; i++) {
+                        byte[] d = Patterns.bytes(me * 1000 + i, size);
+                        clientMem.put(lo, d);
+                        pair.client().write(clientMem.slice(lo, size), remote.slice(ro, size));
+                        pair.client().read(clientMem.slice(lo + size, size), remote.slice(ro, size));
+                        Patterns.assertHolds("thread " + me + " round " + i, clientMem, lo + size, d);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionError(failures.size() + " caller(s) failed; first: " + failures.getFirst(), failures.getFirst());
+        }
+    }
 }

@@ -156,8 +156,9 @@ public abstract class MessagingContract extends ContractSupport {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aFailedOperationFailsEverythingQueuedBehindIt() {
-        RdmaContext server = openContext(b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1)));
-        RdmaContext client = openContext(b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1)).sendQueueDepth(4).receiveQueueDepth(4));
+        // one retry 200 ms later: the SEND fails only after everything below is posted behind it
+        RdmaContext server = openContext(b -> b.rnrRetry(1).rnrDelay(Duration.ofMillis(200)));
+        RdmaContext client = openContext(b -> b.rnrRetry(1).rnrDelay(Duration.ofMillis(200)).sendQueueDepth(4).receiveQueueDepth(4));
         Pair p = connect(server, client);
         LocalMr src = allocate(client, 1 << 20);
         LocalMr dst = allocate(server, 1 << 20);
@@ -165,8 +166,13 @@ public abstract class MessagingContract extends ContractSupport {
         RemoteMr r = p.client().acceptGrant();
         CompletableFuture<Void> send = p.client().sendAsync(src.slice(0, 8)); // no receive: fails with RNR
         List<CompletableFuture<?>> behind = new ArrayList<>();
+        int refusedAtPost = 0;
         for (int i = 0; i < 40; i++) { // more than the send queue holds: most wait in the queue
-            behind.add(p.client().writeAsync(src.slice(1024L * i, 1024), r.slice(1024L * i, 1024)));
+            try {
+                behind.add(p.client().writeAsync(src.slice(1024L * i, 1024), r.slice(1024L * i, 1024)));
+            } catch (ConnectionClosedException e) {
+                refusedAtPost++; // the failure came back already: the connection refuses new work
+            }
         }
         assertInstanceOf(ReceiverNotReadyException.class, awaitFailure(send));
         int failedBehind = 0;
@@ -184,8 +190,38 @@ public abstract class MessagingContract extends ContractSupport {
                 throw new AssertionError("an operation behind a failed one never completed", e);
             }
         }
-        assertEquals(40, failedBehind, "every WRITE posted behind a failing SEND must fail (RC: the queue flushes)");
+        assertEquals(40 - refusedAtPost, failedBehind, "every WRITE posted behind a failing SEND must fail (RC: the queue flushes)");
         assertFalse(p.client().isOpen());
         assertThrows(ConnectionClosedException.class, () -> p.client().write(src.slice(0, 8), r.slice(0, 8)));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aBlockingCallTimesOutButItsOperationContinues() throws Exception {
+        RdmaContext server = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)));
+        RdmaContext client = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)).operationTimeout(Duration.ofMillis(400)));
+        Pair p = connect(server, client);
+        LocalMr src = allocate(client, 64);
+        LocalMr dst = allocate(server, 64);
+        src.putLong(0, 0xFEED);
+        long t0 = System.nanoTime();
+        assertThrows(io.rdma4j.OperationTimeoutException.class, () -> p.client().send(src.slice(0, 8)));
+        long took = System.nanoTime() - t0;
+        assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(350) && took < TimeUnit.SECONDS.toNanos(10),
+                "a 400 ms timeout took " + took / 1_000_000 + " ms");
+        // the SEND is still in flight: its source stays lent
+        assertThrows(io.rdma4j.MemoryInUseException.class, () -> src.putLong(0, 1));
+        assertTrue(p.client().isOpen(), "a timed-out blocking call does not break the connection");
+        CompletableFuture<Received> rcv = p.server().receiveAsync(dst.slice(0, 64));
+        assertEquals(8, await(rcv).byteLength());
+        assertEquals(0xFEED, dst.getLong(0));
+        eventually("the source is the CPU's again once the SEND completed", () -> {
+            try {
+                src.putLong(0, 1);
+                return true;
+            } catch (io.rdma4j.MemoryInUseException e) {
+                return false;
+            }
+        });
     }
 }

@@ -134,4 +134,34 @@ public abstract class OrderingContract extends ContractSupport {
             assertEquals(-i, serverMem.getLong(512));
         }
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void orderHoldsWhenCallersQueueBehindAFullSendQueue() {
+        RdmaContext s = openContext(b -> b.sendQueueDepth(2).receiveQueueDepth(4));
+        RdmaContext c = openContext(b -> b.sendQueueDepth(2).receiveQueueDepth(4));
+        Pair p = connect(s, c);
+        LocalMr dst = allocate(s, 1 << 20);
+        LocalMr src = allocate(c, 1 << 20);
+        p.server().grant(dst, Access.REMOTE_ALL, Duration.ofMinutes(1));
+        RemoteMr r = p.client().acceptGrant();
+        int n = 100;
+        for (int k = 0; k < n; k++) {
+            src.putLong(8L * k, k);
+        }
+        CompletableFuture<Received> rcv = p.server().receiveAsync(dst.slice(4096, 8));
+        List<CompletableFuture<?>> fs = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            fs.add(p.client().writeAsync(src.slice(8L * k, 8), r.slice(0, 8)));
+            fs.add(p.client().fetchAndAddAsync(r.slice(8, 8), 1));
+        }
+        fs.add(p.client().sendAsync(src.slice(8L * (n - 1), 8)));
+        await(rcv);
+        assertEquals(n - 1, dst.getLong(0), "the last of " + n + " queued WRITEs to one word");
+        assertEquals(n, dst.getLong(8), "queued fetch-and-adds");
+        for (int k = 0; k < n; k++) {
+            assertEquals((long) k, await(fs.get(2 * k + 1)), "fetch-and-add " + k + " ran in its place in the queue");
+        }
+        fs.forEach(this::await);
+    }
 }

@@ -199,6 +199,7 @@ public abstract class ProcessContract extends ContractSupport {
         CompletableFuture<RemoteMr> neverGranted = c.acceptGrantAsync();
         all.add(neverGranted);
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean killedYet = new AtomicBoolean();
         AtomicInteger done = new AtomicInteger();
         List<Throwable> posterFailures = Collections.synchronizedList(new ArrayList<>());
         int chunk = 256 << 10;
@@ -208,7 +209,9 @@ public abstract class ProcessContract extends ContractSupport {
                     long off = (k % 16) * chunk;
                     CompletableFuture<?> f = switch ((int) (k % 3)) {
                         case 0 -> c.writeAsync(mem.slice(off, chunk), remote.slice(off, chunk));
-                        case 1 -> c.readAsync(mem.slice((4L << 20) + off, chunk), remote.slice((4L << 20) + off, chunk));
+                        // 256 distinct targets: with at most 64 in flight, no READ target is still lent when reused
+                        case 1 -> c.readAsync(mem.slice((4L << 20) + (k / 3 % 256) * 16384, 16384),
+                                remote.slice((4L << 20) + off, 16384));
                         default -> c.fetchAndAddAsync(remote.slice(REGION - 8, 8), 1);
                     };
                     f.whenComplete((v, e) -> done.incrementAndGet());
@@ -218,12 +221,16 @@ public abstract class ProcessContract extends ContractSupport {
                     }
                 }
             } catch (RdmaException e) {
-                // the connection failed: posting stops
+                if (!killedYet.get()) {
+                    posterFailures.add(e); // posting failed before the peer died
+                }
             } catch (Throwable t) {
                 posterFailures.add(t);
             }
         });
-        eventually("transfers are under way", () -> done.get() >= 200);
+        eventually("transfers are under way", () -> done.get() >= 200 || !posterFailures.isEmpty());
+        assertTrue(posterFailures.isEmpty(), "posting failed before the peer was killed: " + posterFailures);
+        killedYet.set(true);
         peer.process().destroyForcibly(); // SIGKILL
         long killed = System.nanoTime();
         assertTrue(peer.process().waitFor(10, TimeUnit.SECONDS), "the peer did not die");
@@ -231,7 +238,7 @@ public abstract class ProcessContract extends ContractSupport {
         stop.set(true);
         poster.join(opTimeout.toMillis());
         assertFalse(poster.isAlive(), "the posting thread hangs after the peer died");
-        assertTrue(posterFailures.isEmpty(), "posting threw something else than an RdmaException: " + posterFailures);
+        assertTrue(posterFailures.isEmpty(), "posting threw something other than an RdmaException: " + posterFailures);
         List<CompletableFuture<?>> snapshot;
         synchronized (all) {
             snapshot = new ArrayList<>(all);

@@ -360,4 +360,85 @@ public abstract class RemoteAccessContract extends ContractSupport {
                 + server.options().grantBudget());
         assertTrue(refused >= 4, "12 requests of an eighth of the budget each: at least 4 must be refused, were " + refused);
     }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aLeaseEndingUnderLoadLeavesTheTargetUntouchedAfterwards() throws Exception {
+        Target t = target(Access.REMOTE_WRITE, Duration.ofMillis(400));
+        int chunk = 32 << 10;
+        for (int k = 0; k < 16; k++) {
+            t.src().fill((long) k * chunk, chunk, (byte) (k + 1));
+        }
+        Connection c = t.pair().client();
+        List<CompletableFuture<Void>> fs = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Throwable> unexpected = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread poster = Thread.ofPlatform().start(() -> {
+            try {
+                for (long k = 0; !stop.get(); k++) {
+                    fs.add(c.writeAsync(t.src().slice((k % 16) * chunk, chunk), t.remote().slice((k % 16) * chunk, chunk)));
+                    if (fs.size() > 64 && !fs.get(fs.size() - 64).isDone()) {
+                        Thread.sleep(1);
+                    }
+                }
+            } catch (LeaseExpiredException | io.rdma4j.ConnectionClosedException e) {
+                // the holder saw the lease end (or the connection failed on a dead rkey): posting stops
+            } catch (Throwable e) {
+                unexpected.add(e);
+            }
+        });
+        eventually("the granter revokes the expired grant", () -> t.pair().server().stats().grantsRevoked() == 1);
+        byte[] afterRevocation = t.mem().getBytes(0, SIZE);
+        poster.join(patience().toMillis());
+        stop.set(true);
+        poster.join();
+        assertTrue(unexpected.isEmpty(), "posting failed unexpectedly: " + unexpected);
+        int succeeded = 0;
+        List<CompletableFuture<Void>> all;
+        synchronized (fs) {
+            all = new ArrayList<>(fs);
+        }
+        for (CompletableFuture<Void> f : all) {
+            try {
+                f.get(patience().toMillis(), TimeUnit.MILLISECONDS);
+                succeeded++;
+            } catch (ExecutionException e) {
+                assertTrue(e.getCause() instanceof RemoteAccessException || e.getCause() instanceof FlushedException
+                        || e.getCause() instanceof io.rdma4j.ConnectionClosedException, "a WRITE racing the lease's end: " + e.getCause());
+            }
+        }
+        assertTrue(succeeded > 0, "no WRITE succeeded before the lease ended");
+        assertArrayEquals(afterRevocation, t.mem().getBytes(0, SIZE), "the target changed after its lease ended");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void eachGrantHasItsOwnRkeyAndDiesAlone() {
+        Target t = target(Access.REMOTE_READ_WRITE, Duration.ofMinutes(5));
+        Grant second = t.pair().server().grant(t.mem().slice(4096, 8192), Access.REMOTE_WRITE, Duration.ofMinutes(5));
+        RemoteMr r2 = t.pair().client().acceptGrant();
+        assertEquals(second.grantId(), r2.grantId());
+        assertTrue(r2.grantId() != t.remote().grantId());
+        assertTrue(r2.rkey() != t.remote().rkey(), "two grants of the same memory share rkey " + r2.rkey());
+        assertEquals(t.remote().address() + 4096, r2.address());
+        assertEquals(8192, r2.length());
+        t.grant().revoke();
+        eventually("the holder sees the first grant revoked", () -> !t.remote().isValid());
+        assertTrue(r2.isValid(), "revoking one grant revoked another of the same memory");
+        assertTrue(second.isActive());
+        t.pair().client().write(t.src().slice(0, 8192), r2.slice());
+        Patterns.assertHolds("a WRITE through the surviving grant", t.mem(), 4096, t.src().getBytes(0, 8192));
+        assertThrows(LeaseExpiredException.class, () -> t.pair().client().write(t.src().slice(0, 8), t.remote().slice(0, 8)));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void closingGrantedMemoryRevokesItsGrants() {
+        Target t = target(Access.REMOTE_ALL, Duration.ofMinutes(5));
+        t.mem().close();
+        assertFalse(t.grant().isActive(), "a grant of closed memory is still active");
+        eventually("the holder sees the grant of closed memory revoked", () -> !t.remote().isValid());
+        assertThrows(LeaseExpiredException.class, () -> t.pair().client().write(t.src().slice(0, 8), t.remote().slice(0, 8)));
+        assertTrue(t.pair().client().isOpen());
+    }
 }

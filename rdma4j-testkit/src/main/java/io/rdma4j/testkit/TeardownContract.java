@@ -54,7 +54,7 @@ public abstract class TeardownContract extends ContractSupport {
             long off = (long) (i % 30) * chunk;
             fs.add(switch (i % 4) {
                 case 0, 1 -> p.client().writeAsync(src.slice(off, chunk), r.slice(off, chunk));
-                case 2 -> p.client().readAsync(dst.slice(off, chunk), r.slice(off, chunk));
+                case 2 -> p.client().readAsync(dst.slice((long) (i / 4) * chunk, chunk), r.slice(off, chunk)); // distinct targets
                 default -> p.client().fetchAndAddAsync(r.slice(SIZE - 8, 8), 1);
             });
         }
@@ -95,7 +95,7 @@ public abstract class TeardownContract extends ContractSupport {
         p.client().close();
         assertFalse(p.client().isOpen());
         assertAllComplete("client closed its connection", f.futures());
-        assertThrows(ResourceClosedException.class, () -> p.client().write(f.src().slice(0, 8), f.remote().slice(0, 8)),
+        assertThrows(RdmaException.class, () -> p.client().write(f.src().slice(0, 8), f.remote().slice(0, 8)),
                 "an operation on a closed connection");
         assertThrows(RdmaException.class, () -> p.client().receiveAsync(f.dst().slice(0, 8)));
         p.client().close(); // idempotent
@@ -105,6 +105,32 @@ public abstract class TeardownContract extends ContractSupport {
         f.dst().close();
         checkNothingInUse(clientCtx);
         assertEquals(leaksBefore, CoreProbe.leaksFound(), "the leak detector found forgotten resources");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void operationsOnAClosedConnectionSayItIsClosed() {
+        RdmaContext serverCtx = openContext();
+        RdmaContext clientCtx = openContext();
+        Pair p = connect(serverCtx, clientCtx);
+        LocalMr target = allocate(serverCtx, 4096);
+        p.server().grant(target, Access.REMOTE_ALL, Duration.ofMinutes(5));
+        RemoteMr r = p.client().acceptGrant();
+        LocalMr src = allocate(clientCtx, 4096);
+        p.client().close();
+        // the grant died with the connection, but what the user must hear is that the connection is closed
+        for (Runnable op : List.<Runnable>of(
+                () -> p.client().write(src.slice(0, 8), r.slice(0, 8)),
+                () -> p.client().read(src.slice(0, 8), r.slice(0, 8)),
+                () -> p.client().fetchAndAdd(r.slice(0, 8), 1),
+                () -> p.client().send(src.slice(0, 8)),
+                () -> p.client().receiveAsync(src.slice(0, 8)),
+                () -> p.client().batch().write(src.slice(0, 8), r.slice(0, 8)).submitAsync(),
+                () -> p.client().grant(src, Access.REMOTE_READ, Duration.ofMinutes(1)),
+                () -> p.client().requestRemote(64, Access.REMOTE_READ, Duration.ofMinutes(1)),
+                () -> p.client().acceptGrantAsync())) {
+            assertThrows(ResourceClosedException.class, op::run, "an operation on a connection this side closed");
+        }
     }
 
     @Test
