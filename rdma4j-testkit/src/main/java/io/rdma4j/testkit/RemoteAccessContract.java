@@ -169,31 +169,35 @@ public abstract class RemoteAccessContract extends ContractSupport {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void aRevokedRkeyFailsWithRemoteAccessErrorAndTheTargetStaysUntouched() throws Exception {
-        int chunk = 64 << 10;
-        int n = 400;
+        int chunk = 16 << 10;
+        int slots = SIZE / chunk;
+        int n = 600;
         int attempts = 0;
         int remoteAccessErrors = 0;
-        while (remoteAccessErrors == 0 && attempts++ < 5) {
+        while (remoteAccessErrors == 0 && attempts < 5) {
+            attempts++;
             Target t = target(Access.REMOTE_WRITE, Duration.ofMinutes(5));
-            for (int k = 0; k < 16; k++) {
-                t.src().fill((long) k * chunk, chunk, (byte) (k + 1));
-            }
+            fillDistinct(t.src(), chunk);
             Connection c = t.pair().client();
             List<CompletableFuture<Void>> fs = new ArrayList<>();
+            byte[] atRevocation = null;
             for (int k = 0; k < n; k++) {
                 try {
-                    fs.add(c.writeAsync(t.src().slice((long) (k % 16) * chunk, chunk), t.remote().slice((long) (k % 16) * chunk, chunk)));
+                    // each pass over the target writes other bytes to each place, so a late WRITE shows
+                    fs.add(c.writeAsync(t.src().slice((long) ((k + k / slots) % slots) * chunk, chunk),
+                            t.remote().slice((long) (k % slots) * chunk, chunk)));
                 } catch (RdmaException e) {
                     break; // the holder learned of the revocation, or the connection failed: posting stops
                 }
                 if (k == 20) {
                     await(fs.get(10));
                     t.grant().revoke();
+                    // from the moment revoke() returns no byte of the target may change
+                    atRevocation = t.mem().getBytes(0, SIZE);
                     assertFalse(t.grant().isActive());
                 }
             }
-            // every byte of the target from the moment revoke() returned must stay as it was
-            byte[] atRevocation = t.mem().getBytes(0, SIZE);
+            assertTrue(atRevocation != null, "posting stopped before the grant was revoked");
             int firstFailure = -1;
             for (int k = 0; k < fs.size(); k++) {
                 try {
@@ -365,10 +369,9 @@ public abstract class RemoteAccessContract extends ContractSupport {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aLeaseEndingUnderLoadLeavesTheTargetUntouchedAfterwards() throws Exception {
         Target t = target(Access.REMOTE_WRITE, Duration.ofMillis(400));
-        int chunk = 32 << 10;
-        for (int k = 0; k < 16; k++) {
-            t.src().fill((long) k * chunk, chunk, (byte) (k + 1));
-        }
+        int chunk = 16 << 10;
+        int slots = SIZE / chunk;
+        fillDistinct(t.src(), chunk);
         Connection c = t.pair().client();
         List<CompletableFuture<Void>> fs = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -376,7 +379,7 @@ public abstract class RemoteAccessContract extends ContractSupport {
         Thread poster = Thread.ofPlatform().start(() -> {
             try {
                 for (long k = 0; !stop.get(); k++) {
-                    fs.add(c.writeAsync(t.src().slice((k % 16) * chunk, chunk), t.remote().slice((k % 16) * chunk, chunk)));
+                    fs.add(c.writeAsync(t.src().slice(((k + k / slots) % slots) * chunk, chunk), t.remote().slice((k % slots) * chunk, chunk)));
                     if (fs.size() > 64 && !fs.get(fs.size() - 64).isDone()) {
                         Thread.sleep(1);
                     }
@@ -440,5 +443,12 @@ public abstract class RemoteAccessContract extends ContractSupport {
         eventually("the holder sees the grant of closed memory revoked", () -> !t.remote().isValid());
         assertThrows(LeaseExpiredException.class, () -> t.pair().client().write(t.src().slice(0, 8), t.remote().slice(0, 8)));
         assertTrue(t.pair().client().isOpen());
+    }
+
+    /** Gives every chunk of a region its own byte value (never the target's pattern), so where a WRITE came from shows. */
+    private static void fillDistinct(LocalMr src, int chunk) {
+        for (long k = 0; k < src.size() / chunk; k++) {
+            src.fill(k * chunk, chunk, (byte) (k * 3 + 1));
+        }
     }
 }
