@@ -374,4 +374,36 @@ public abstract class DataTransferContract extends ContractSupport {
             throw new AssertionError(failures.size() + " caller(s) failed; first: " + failures.getFirst(), failures.getFirst());
         }
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void callbacksMayPostFurtherOperations() {
+        // a chain of 200 WRITEs, each posted from the completion of the one before
+        int n = 200;
+        for (int k = 0; k < n; k++) {
+            clientMem.putLong(8L * k, k * 31L);
+        }
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (int k = 0; k < n; k++) {
+            int i = k;
+            chain = chain.thenCompose(v -> pair.client().writeAsync(clientMem.slice(8L * i, 8), remote.slice(4096 + 8L * i, 8)));
+        }
+        await(chain);
+        for (int k = 0; k < n; k++) {
+            assertEquals(k * 31L, serverMem.getLong(4096 + 8L * k), "WRITE " + k + " of the chain");
+        }
+        // a blocking call from a completion either works or is refused; it must not deadlock the poller
+        CompletableFuture<Object> blocking = pair.client().writeAsync(clientMem.slice(0, 8), remote.slice(0, 8))
+                .thenApply(v -> {
+                    try {
+                        pair.client().write(clientMem.slice(8, 8), remote.slice(8, 8));
+                        return "ran";
+                    } catch (IllegalStateException refused) {
+                        return refused;
+                    }
+                });
+        Object outcome = await(blocking);
+        assertTrue("ran".equals(outcome) || outcome instanceof IllegalStateException, String.valueOf(outcome));
+        assertEquals(31L, await(pair.client().fetchAndAddAsync(remote.slice(4096 + 8, 8), 0)), "the connection still works");
+    }
 }

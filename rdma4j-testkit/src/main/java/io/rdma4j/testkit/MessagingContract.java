@@ -224,4 +224,23 @@ public abstract class MessagingContract extends ContractSupport {
             }
         });
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void postingMoreReceivesThanTheQueueHoldsIsRefusedClearly() {
+        RdmaContext server = openContext(b -> b.receiveQueueDepth(8));
+        RdmaContext client = openContext();
+        Pair p = connect(server, client);
+        LocalMr dst = allocate(server, 4096);
+        List<CompletableFuture<Received>> posted = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            posted.add(p.server().receiveAsync(dst.slice(64L * i, 64)));
+        }
+        assertThrows(RdmaException.class, () -> p.server().receiveAsync(dst.slice(1024, 64)), "a ninth receive on a queue of 8");
+        assertTrue(p.server().isOpen(), "a refused receive does not break the connection");
+        LocalMr src = allocate(client, 64);
+        p.client().send(src.slice(0, 8));
+        assertEquals(8, await(posted.getFirst()).byteLength());
+        posted.add(p.server().receiveAsync(dst.slice(1024, 64))); // room again
+    }
 }

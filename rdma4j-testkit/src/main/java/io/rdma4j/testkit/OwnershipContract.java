@@ -233,4 +233,28 @@ public abstract class OwnershipContract extends ContractSupport {
         pair.server().send(serverMem.slice(0, 8));
         assertEquals(8, await(rcv).byteLength());
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void allocatedMemoryIsZeroedEvenWhenReused() {
+        for (int round = 0; round < 20; round++) {
+            long size = 1000 + 4096L * (round % 4);
+            LocalMr m = clientCtx.allocate(size);
+            Patterns.assertFilled("round " + round + ": fresh allocation", m, 0, (int) size, (byte) 0);
+            m.fill(0, size, (byte) -1);
+            if (round % 2 == 0) {
+                m.close();
+            } else {
+                // closed while a receive lends it, then written by the device: the deferred free must zero it too
+                CompletableFuture<Received> rcv = pair.client().receiveAsync(m.slice(0, 64));
+                m.close();
+                serverMem.fill(0, 64, (byte) 0x33);
+                pair.server().send(serverMem.slice(0, 64));
+                await(rcv);
+            }
+        }
+        // everything above went back to the pool
+        LocalMr again = allocate(clientCtx, 4096 * 4 + 1000);
+        Patterns.assertFilled("a reused block", again, 0, (int) again.size(), (byte) 0);
+    }
 }

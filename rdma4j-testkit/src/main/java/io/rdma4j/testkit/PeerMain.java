@@ -23,6 +23,8 @@ import java.util.zip.CRC32C;
  *   <li>{@link #FILL} (offset, length, seed): fills the range with {@link Patterns#bytes}, answers with 8 zero bytes;
  *   <li>{@link #PUSH} (offset, length, seed): takes the next grant the test makes and writes the pattern there
  *       with a WRITE with immediate {@code seed};
+ *   <li>{@link #REQUEST} (size): asks the test side for {@code size} bytes with {@code requestRemote}, keeps
+ *       the grant and answers with its length;
  *   <li>{@link #EXIT}: answers, closes everything and exits with status 0.
  * </ul>
  * Any failure prints its stack trace and exits with status 2.
@@ -40,6 +42,8 @@ public final class PeerMain {
     public static final int FILL = 2;
     /** Write a pattern into the test's grant. */
     public static final int PUSH = 3;
+    /** Ask the test for memory with requestRemote, keep it, answer with its length. */
+    public static final int REQUEST = 4;
 
     private PeerMain() {}
 
@@ -96,6 +100,11 @@ public final class PeerMain {
                                 conn.writeWithImm(src.slice(), theirs.slice(a, b), (int) c);
                             }
                             conn.release(theirs);
+                        }
+                        case REQUEST -> {
+                            RemoteMr got = conn.requestRemote(a, Access.REMOTE_ALL, Duration.ofMinutes(10));
+                            reply.putLong(0, got.length());
+                            conn.send(reply.slice());
                         }
                         case EXIT -> {
                             reply.putLong(0, 0);

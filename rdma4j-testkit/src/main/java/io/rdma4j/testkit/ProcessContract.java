@@ -193,6 +193,13 @@ public abstract class ProcessContract extends ContractSupport {
         RemoteMr remote = c.acceptGrant();
         LocalMr mem = allocate(ctx, 8L << 20);
         mem.put(0, Patterns.bytes(1, 4 << 20));
+        // the peer holds memory of ours it asked for: it must come back when the peer dies
+        LocalMr cmd = allocate(ctx, PeerMain.COMMAND_SIZE);
+        LocalMr reply = allocate(ctx, 8);
+        CompletableFuture<Received> answered = c.receiveAsync(reply.slice());
+        command(c, cmd, PeerMain.REQUEST, 1 << 20, 0, 0);
+        await(answered);
+        assertEquals(1 << 20, reply.getLong(0), "the peer's requestRemote");
         List<CompletableFuture<?>> all = Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<Received> neverAnswered = c.receiveAsync(mem.slice((8L << 20) - 64, 64));
         all.add(neverAnswered);
@@ -261,5 +268,78 @@ public abstract class ProcessContract extends ContractSupport {
         assertTrue(failed >= 2);
         assertFalse(c.isOpen(), "the connection to a dead peer still says it is open");
         assertEquals(137, peer.process().exitValue(), "SIGKILL's exit status");
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aHungPeerFailsEverythingPendingWithRetryExceeded() throws Exception {
+        Duration ack = Duration.ofMillis(500);
+        int retries = 3;
+        Duration opTimeout = Duration.ofSeconds(30);
+        Peer peer = startPeer();
+        RdmaContext ctx = openContext(b -> b.operationTimeout(opTimeout).ackTimeout(ack).retryCount(retries));
+        Connection c = track(ctx.connect(new InetSocketAddress(host(), peer.port())));
+        RemoteMr remote = c.acceptGrant();
+        LocalMr mem = allocate(ctx, 4L << 20);
+        c.write(mem.slice(0, 4096), remote.slice(0, 4096)); // the peer answers while it runs
+        // SIGSTOP: the process and its sockets stay, but nothing answers any more
+        Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(peer.process().pid())).inheritIO().start();
+        assertEquals(0, stop.waitFor(), "kill -STOP failed");
+        awaitStopped(peer.process());
+        long stopped = System.nanoTime();
+        List<CompletableFuture<?>> pending = new ArrayList<>();
+        pending.add(c.receiveAsync(mem.slice(3L << 20, 64)));
+        for (int k = 0; k < 30; k++) {
+            pending.add(switch (k % 3) {
+                case 0 -> c.writeAsync(mem.slice(k * 65536L, 65536), remote.slice(k * 65536L, 65536));
+                case 1 -> c.readAsync(mem.slice((2L << 20) + k * 16384L, 16384), remote.slice(k * 16384L, 16384));
+                default -> c.fetchAndAddAsync(remote.slice(REGION - 8, 8), 1);
+            });
+        }
+        // an RC requester gives up after its retries: ack timeout x (retries + 1), with slack for scheduling
+        long bound = ack.toNanos() * (retries + 1) * 3 + TimeUnit.SECONDS.toNanos(5);
+        Throwable first = null;
+        for (int i = 0; i < pending.size(); i++) {
+            CompletableFuture<?> f = pending.get(i);
+            try {
+                f.get(Math.max(1, stopped + bound - System.nanoTime()), TimeUnit.NANOSECONDS);
+                fail("an operation completed although the peer was stopped: " + f);
+            } catch (ExecutionException e) {
+                assertInstanceOf(RdmaException.class, e.getCause());
+                if (first == null && f != pending.getFirst()) {
+                    first = e.getCause();
+                }
+            } catch (TimeoutException e) {
+                fail("operation " + i + " of " + pending.size() + " (" + (i == 0 ? "the receive" : new String[] {"fetch-and-add", "WRITE", "READ"}[i % 3])
+                        + ") to a hung peer did not fail within " + Duration.ofNanos(bound) + " (ack timeout " + ack + ", " + retries
+                        + " retries); connection open: " + c.isOpen() + ", stats " + c.stats());
+            }
+        }
+        assertInstanceOf(io.rdma4j.RetryExceededException.class, first,
+                "the first operation to a hung peer fails as a verbs QP's does (IBV_WC_RETRY_EXC_ERR), not with " + first);
+        assertFalse(c.isOpen());
+    }
+
+    /** Waits until every thread of a process is stopped (state T in /proc), so nothing it does races the test. */
+    private void awaitStopped(Process p) throws Exception {
+        Path task = Path.of("/proc", Long.toString(p.pid()), "task");
+        if (!java.nio.file.Files.isDirectory(task)) {
+            Thread.sleep(500); // no /proc: give the signal time
+            return;
+        }
+        eventually("every thread of the peer is stopped", () -> {
+            try (var threads = java.nio.file.Files.list(task)) {
+                return threads.allMatch(t -> {
+                    try {
+                        String stat = java.nio.file.Files.readString(t.resolve("stat"));
+                        return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+                    } catch (IOException e) {
+                        return true; // the thread is gone
+                    }
+                });
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 }

@@ -451,4 +451,32 @@ public abstract class RemoteAccessContract extends ContractSupport {
             src.fill(k * chunk, chunk, (byte) (k * 3 + 1));
         }
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void releasingRequestedMemoryGivesItBackAtThePeer() {
+        Pair p = pair();
+        long before = CoreProbe.poolBytesInUse(serverCtx);
+        RemoteMr r = p.client().requestRemote(512 << 10, Access.REMOTE_WRITE, Duration.ofMinutes(1));
+        assertTrue(CoreProbe.poolBytesInUse(serverCtx) >= before + (512 << 10), "the peer allocated what it granted");
+        p.client().release(r);
+        eventually("the peer frees released requested memory", () -> CoreProbe.poolBytesInUse(serverCtx) == before);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void grantedAllocationsAreAlignedAsAsked() {
+        Pair p = pair();
+        for (long align : new long[] {8, 64, 4096}) {
+            for (long size : new long[] {1, 100, 5000, 3 << 20}) {
+                LocalMr m = track(serverCtx.allocate(size, align));
+                p.server().grant(m, Access.REMOTE_READ, Duration.ofMinutes(1));
+                RemoteMr r = p.client().acceptGrant();
+                assertEquals(0, r.address() % align, size + " bytes aligned to " + align + " at 0x" + Long.toHexString(r.address()));
+                assertEquals(size, r.length());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> serverCtx.allocate(64, 3));
+        assertThrows(IllegalArgumentException.class, () -> serverCtx.allocate(0));
+    }
 }

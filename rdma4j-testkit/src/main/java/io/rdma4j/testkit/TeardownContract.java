@@ -236,4 +236,45 @@ public abstract class TeardownContract extends ContractSupport {
         System.gc();
         assertEquals(leaksBefore, CoreProbe.leaksFound(), "the leak detector found forgotten resources");
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void closingAListenerLeavesItsConnectionsOpen() {
+        RdmaContext serverCtx = openContext();
+        RdmaContext clientCtx = openContext();
+        Listener l = listen(serverCtx);
+        Pair p = connect(l, clientCtx);
+        l.close();
+        LocalMr m = allocate(serverCtx, 64);
+        LocalMr s = allocate(clientCtx, 64);
+        s.putLong(0, 77);
+        CompletableFuture<io.rdma4j.Received> r = p.server().receiveAsync(m.slice(0, 64));
+        p.client().send(s.slice(0, 8));
+        assertEquals(8, await(r).byteLength());
+        assertEquals(77, m.getLong(0));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aBlockedReceiveWakesWhenItsConnectionCloses() throws Exception {
+        RdmaContext serverCtx = openContext();
+        RdmaContext clientCtx = openContext();
+        Pair p = connect(serverCtx, clientCtx);
+        LocalMr m = allocate(clientCtx, 64);
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                p.client().receive(m.slice(0, 64));
+                outcome.complete(null);
+            } catch (Throwable e) {
+                outcome.complete(e);
+            }
+        });
+        Thread.sleep(200);
+        p.client().close();
+        Throwable e = await(outcome);
+        assertTrue(e instanceof ConnectionClosedException || e instanceof io.rdma4j.FlushedException,
+                "a blocked receive on a closed connection fails closed or flushed, not " + e);
+        t.join();
+    }
 }
