@@ -406,4 +406,23 @@ public abstract class DataTransferContract extends ContractSupport {
         assertTrue("ran".equals(outcome) || outcome instanceof IllegalStateException, String.valueOf(outcome));
         assertEquals(31L, await(pair.client().fetchAndAddAsync(remote.slice(4096 + 8, 8), 0)), "the connection still works");
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void connectionStatsCountWhatWasDone() {
+        var before = pair.client().stats();
+        clientMem.put(0, Patterns.bytes(1, 1000));
+        pair.client().write(clientMem.slice(0, 1000), remote.slice(0, 1000));
+        CompletableFuture<Received> rcv = pair.server().receiveAsync(serverMem.slice(5000, 100));
+        pair.client().send(clientMem.slice(0, 100));
+        await(rcv);
+        var after = pair.client().stats();
+        assertTrue(after.posted() >= before.posted() + 2, "posted " + before + " -> " + after);
+        assertTrue(after.completed() >= before.completed() + 2, "completed " + before + " -> " + after);
+        assertEquals(before.failed(), after.failed(), "failed");
+        assertTrue(after.bytesOut() >= before.bytesOut() + 1100, "bytesOut " + before + " -> " + after);
+        assertTrue(pair.server().stats().bytesIn() >= 100, "the receiver's bytesIn: " + pair.server().stats());
+        assertEquals(1, pair.server().stats().grantsGiven());
+        assertEquals(1, pair.client().stats().grantsHeld());
+    }
 }
