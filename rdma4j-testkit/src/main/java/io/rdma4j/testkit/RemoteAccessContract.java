@@ -571,4 +571,20 @@ public abstract class RemoteAccessContract extends ContractSupport {
         RemoteMr r = await(p.client().acceptGrantAsync());
         assertEquals(64, r.length());
     }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aTimedOutRequestDoesNotStrandThePeersMemory() {
+        serverCtx = openContext(b -> b.grantBudget(256L << 20));
+        clientCtx = openContext(b -> b.operationTimeout(Duration.ofNanos(1))); // every blocking call times out
+        Pair p = connect(serverCtx, clientCtx);
+        long before = CoreProbe.poolBytesInUse(serverCtx);
+        assertThrows(io.rdma4j.OperationTimeoutException.class,
+                () -> p.client().requestRemote(64L << 20, Access.REMOTE_ALL, Duration.ofHours(1)));
+        eventually("the peer answers the request", () -> p.server().stats().grantsGiven() == 1);
+        // the caller was told the request failed and holds no RemoteMr it could release: whatever
+        // the peer allocated for it must not stay allocated (for the lease's hour, or at all)
+        eventually("the peer's memory for a request whose caller gave up is given back",
+                () -> CoreProbe.poolBytesInUse(serverCtx) == before);
+    }
 }
