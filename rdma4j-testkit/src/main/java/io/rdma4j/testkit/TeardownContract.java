@@ -277,4 +277,96 @@ public abstract class TeardownContract extends ContractSupport {
                 "a blocked receive on a closed connection fails closed or flushed, not " + e);
         t.join();
     }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void closingWhileOtherThreadsPostLosesNothing() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            RdmaContext serverCtx = openContext();
+            RdmaContext clientCtx = openContext();
+            Pair p = connect(serverCtx, clientCtx);
+            LocalMr target = allocate(serverCtx, 1 << 20);
+            p.server().grant(target, Access.REMOTE_ALL, Duration.ofMinutes(1));
+            RemoteMr r = p.client().acceptGrant();
+            List<CompletableFuture<?>> fs = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Throwable> unexpected = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<LocalMr> regions = new ArrayList<>();
+            List<Thread> posters = new ArrayList<>();
+            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(4);
+            for (int t = 0; t < 4; t++) {
+                LocalMr m = clientCtx.allocate(64 << 10); // closed by the posting thread as it stops
+                regions.add(m);
+                int me = t;
+                posters.add(Thread.ofPlatform().start(() -> {
+                    started.countDown();
+                    try {
+                        for (int k = 0; ; k++) {
+                            long off = (k % 8) * 8192L;
+                            fs.add(switch ((k + me) % 3) {
+                                case 0 -> p.client().writeAsync(m.slice(off, 8192), r.slice(me * 65536L + off, 8192));
+                                case 1 -> p.client().fetchAndAddAsync(r.slice((1 << 20) - 8, 8), 1);
+                                default -> p.client().sendAsync(m.slice(off, 64)); // no receives: waits, then fails at close
+                            });
+                        }
+                    } catch (RdmaException e) {
+                        // refused once the connection closed (or a range is still lent): posting stops
+                        if (!(e instanceof ResourceClosedException || e instanceof ConnectionClosedException
+                                || e instanceof io.rdma4j.MemoryInUseException)) {
+                            unexpected.add(e);
+                        }
+                    } catch (Throwable e) {
+                        unexpected.add(e);
+                    } finally {
+                        m.close();
+                    }
+                }));
+            }
+            started.await();
+            Thread.sleep(20 + 10 * round);
+            p.client().close();
+            for (Thread t : posters) {
+                t.join(patience().toMillis());
+                assertFalse(t.isAlive(), "a posting thread hangs after its connection closed");
+            }
+            assertTrue(unexpected.isEmpty(), "posting threw " + unexpected);
+            List<CompletableFuture<?>> all;
+            synchronized (fs) {
+                all = new ArrayList<>(fs);
+            }
+            assertAllCompleteQuietly("round " + round, all);
+            checkNothingInUse(clientCtx);
+        }
+    }
+
+    private void assertAllCompleteQuietly(String what, List<CompletableFuture<?>> fs) {
+        long deadline = System.nanoTime() + patience().toNanos();
+        for (CompletableFuture<?> f : fs) {
+            try {
+                f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                assertInstanceOf(RdmaException.class, e.getCause(), what);
+            } catch (TimeoutException e) {
+                fail(what + ": an operation never completed after its connection closed (" + fs.size() + " posted)");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void connectingWhereNobodyListensFailsPromptly() throws Exception {
+        RdmaContext ctx = openContext(b -> b.connectTimeout(Duration.ofSeconds(5)));
+        int port;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host()))) {
+            port = s.getLocalPort();
+        }
+        long t0 = System.nanoTime();
+        assertThrows(io.rdma4j.ConnectionException.class, () -> ctx.connect(new InetSocketAddress(host(), port)));
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8), "a refused connect took longer than the connect timeout");
+        Throwable e = awaitFailure(ctx.connectAsync(new InetSocketAddress(host(), port)));
+        assertInstanceOf(io.rdma4j.ConnectionException.class, e);
+        checkNothingInUse(ctx);
+    }
 }
