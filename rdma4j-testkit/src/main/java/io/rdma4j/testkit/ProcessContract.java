@@ -47,7 +47,8 @@ public abstract class ProcessContract extends ContractSupport {
 
     /** JVM options of the peer process; by default a small heap and native access for the class or module path. */
     protected List<String> peerJvmOptions() {
-        List<String> o = new ArrayList<>(List.of("-Xmx512m", "-XX:+UseSerialGC", "-Xshare:auto"));
+        List<String> o = new ArrayList<>(List.of("-Xmx512m", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-CreateCoredumpOnCrash",
+                "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "rdma4j-testkit-hs_err_pid%p.log")));
         o.add(usesModulePath() ? "--enable-native-access=io.rdma4j.ffi" : "--enable-native-access=ALL-UNNAMED");
         return o;
     }
@@ -66,6 +67,24 @@ public abstract class ProcessContract extends ContractSupport {
 
     /** Starts {@link PeerMain} in a new JVM and waits until it listens. */
     protected Peer startPeer() throws Exception {
+        Process p = startJvm(PeerMain.class, List.of(provider(), host(), Long.toString(REGION)));
+        ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
+        LinkedBlockingQueue<String> lines = drain(p, output);
+        long deadline = System.nanoTime() + patience().toNanos();
+        while (true) {
+            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (line == null) {
+                fail("the peer did not report READY within " + patience() + "\noutput:\n" + String.join("\n", output)
+                        + (p.isAlive() ? "" : "\nexit status " + p.exitValue()));
+            }
+            if (line.startsWith("READY ")) {
+                return new Peer(p, Integer.parseInt(line.substring(6).trim()), output);
+            }
+        }
+    }
+
+    /** Starts {@code main} in a new JVM with the same java, class or module path and rdma4j properties. */
+    protected Process startJvm(Class<?> main, List<String> args) throws IOException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>();
@@ -82,14 +101,18 @@ public abstract class ProcessContract extends ContractSupport {
             if (cp != null && !cp.isBlank()) {
                 cmd.addAll(List.of("-cp", cp));
             }
-            cmd.addAll(List.of("-m", "io.rdma4j.testkit/" + PeerMain.class.getName()));
+            cmd.addAll(List.of("-m", "io.rdma4j.testkit/" + main.getName()));
         } else {
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), PeerMain.class.getName()));
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         }
-        cmd.addAll(List.of(provider(), host(), Long.toString(REGION)));
+        cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         peers.add(p);
-        ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
+        return p;
+    }
+
+    /** Collects a process's output in {@code output} and hands each line to the returned queue. */
+    private static LinkedBlockingQueue<String> drain(Process p, ConcurrentLinkedQueue<String> output) {
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread.ofPlatform().daemon().name("peer-output-" + p.pid()).start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -99,20 +122,10 @@ public abstract class ProcessContract extends ContractSupport {
                     lines.add(line);
                 }
             } catch (IOException e) {
-                output.add("(reading the peer's output failed: " + e + ")");
+                output.add("(reading the process's output failed: " + e + ")");
             }
         });
-        long deadline = System.nanoTime() + patience().toNanos();
-        while (true) {
-            String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (line == null) {
-                fail("the peer did not report READY within " + patience() + "; command " + cmd + "\noutput:\n" + String.join("\n", output)
-                        + (p.isAlive() ? "" : "\nexit status " + p.exitValue()));
-            }
-            if (line.startsWith("READY ")) {
-                return new Peer(p, Integer.parseInt(line.substring(6).trim()), output);
-            }
-        }
+        return lines;
     }
 
     @AfterEach
@@ -341,5 +354,21 @@ public abstract class ProcessContract extends ContractSupport {
                 return false;
             }
         });
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aViewOpenWhenItsContextClosesNeverReachesFreedMemory() throws Exception {
+        // run apart: if the view reaches freed memory the JVM may die of SIGSEGV
+        Process p = startJvm(ProbeMain.class, List.of(provider(), "view-after-context-close"));
+        ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
+        drain(p, output);
+        assertTrue(p.waitFor(patience().toMillis(), TimeUnit.MILLISECONDS), "the probe did not finish");
+        p.waitFor();
+        Thread.sleep(100); // the last lines
+        String log = String.join("\n", output);
+        assertEquals(0, p.exitValue(), "a MemoryView used after its RdmaContext closed"
+                + (log.contains("SIGSEGV") ? " crashed the JVM with SIGSEGV (a use after free)" : "") + "; probe output:\n" + log);
+        assertTrue(log.contains("OK"), log);
     }
 }
