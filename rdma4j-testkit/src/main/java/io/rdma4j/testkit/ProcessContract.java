@@ -371,4 +371,18 @@ public abstract class ProcessContract extends ContractSupport {
                 + (log.contains("SIGSEGV") ? " crashed the JVM with SIGSEGV (a use after free)" : "") + "; probe output:\n" + log);
         assertTrue(log.contains("OK"), log);
     }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void closingUnderLoadNeverTouchesFreedMemory() throws Exception {
+        Process p = startJvm(ProbeMain.class, List.of(provider(), "close-under-load", host()));
+        ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
+        drain(p, output);
+        assertTrue(p.waitFor(150, TimeUnit.SECONDS), "the probe did not finish: " + String.join("\n", output));
+        Thread.sleep(100);
+        String log = String.join("\n", output);
+        assertEquals(0, p.exitValue(), "closing connections and regions under load"
+                + (log.contains("SIGSEGV") ? " crashed the JVM with SIGSEGV (a use after free)" : "") + "; probe output:\n" + log);
+        assertTrue(log.contains("OK"), log);
+    }
 }
