@@ -243,4 +243,28 @@ public abstract class MessagingContract extends ContractSupport {
         assertEquals(8, await(posted.getFirst()).byteLength());
         posted.add(p.server().receiveAsync(dst.slice(1024, 64))); // room again
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aFailedBatchReleasesEveryEntry() {
+        RdmaContext server = openContext(b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1)));
+        RdmaContext client = openContext(b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1)));
+        Pair p = connect(server, client);
+        LocalMr dst = allocate(server, 1 << 16);
+        p.server().grant(dst, Access.REMOTE_ALL, Duration.ofMinutes(1));
+        RemoteMr r = p.client().acceptGrant();
+        LocalMr src = allocate(client, 1 << 16);
+        Throwable e = awaitFailure(p.client().batch()
+                .write(src.slice(0, 1000), r.slice(0, 1000))
+                .send(src.slice(1000, 8)) // no receive posted: receiver not ready
+                .read(src.slice(2000, 1000), r.slice(0, 1000))
+                .fetchAndAdd(src.slice(4000, 8), r.slice(4096, 8), 1)
+                .submitAsync());
+        assertInstanceOf(ReceiverNotReadyException.class, e, "a batch fails with its first failure");
+        // every entry has finished: all its memory is the CPU's again
+        src.fill(0, 8192, (byte) 1);
+        assertEquals(1, src.getByte(2000));
+        assertEquals(1, src.getByte(4000));
+        assertFalse(p.client().isOpen());
+    }
 }

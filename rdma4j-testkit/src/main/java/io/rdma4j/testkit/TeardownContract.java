@@ -369,4 +369,29 @@ public abstract class TeardownContract extends ContractSupport {
         assertInstanceOf(io.rdma4j.ConnectionException.class, e);
         checkNothingInUse(ctx);
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void connectingToAListenerThatNeverAcceptsTimesOut() {
+        RdmaContext serverCtx = openContext();
+        RdmaContext clientCtx = openContext(b -> b.connectTimeout(Duration.ofSeconds(1)));
+        Listener l = listen(serverCtx); // nobody calls accept
+        long t0 = System.nanoTime();
+        assertThrows(io.rdma4j.ConnectionException.class, () -> clientCtx.connect(l.localAddress()));
+        long took = System.nanoTime() - t0;
+        assertTrue(took < TimeUnit.SECONDS.toNanos(6), "a connect with a 1 s timeout took " + took / 1_000_000 + " ms");
+        checkNothingInUse(clientCtx);
+        // the listener still serves the next client; the abandoned attempt must not take its place
+        RdmaContext patient = openContext(b -> b.connectTimeout(Duration.ofSeconds(5)));
+        CompletableFuture<Connection> accepted = l.acceptAsync();
+        CompletableFuture<Connection> connected = patient.connectAsync(l.localAddress());
+        Connection s = track(await(accepted));
+        Connection c = track(await(connected));
+        assertTrue(c.isOpen() && s.isOpen(), "the accepted connection is the live one");
+        LocalMr m = allocate(serverCtx, 64);
+        LocalMr src = allocate(patient, 64);
+        CompletableFuture<io.rdma4j.Received> r = s.receiveAsync(m.slice(0, 64));
+        c.send(src.slice(0, 8));
+        assertEquals(8, await(r).byteLength());
+    }
 }
