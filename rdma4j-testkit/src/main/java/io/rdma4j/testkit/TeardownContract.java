@@ -394,4 +394,27 @@ public abstract class TeardownContract extends ContractSupport {
         c.send(src.slice(0, 8));
         assertEquals(8, await(r).byteLength());
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aForgottenRegionIsFreedAndReported() {
+        RdmaContext ctx = openContext(b -> b.leakDetection(io.rdma4j.LeakDetection.PARANOID));
+        long regions = CoreProbe.regionsInUse(ctx);
+        long bytes = CoreProbe.poolBytesInUse(ctx);
+        long leaks = CoreProbe.leaksFound();
+        forget(ctx);
+        assertEquals(regions + 1, CoreProbe.regionsInUse(ctx));
+        eventually("the leak detector frees and reports a region nobody closed", () -> {
+            System.gc();
+            return CoreProbe.leaksFound() > leaks;
+        });
+        assertEquals(leaks + 1, CoreProbe.leaksFound(), "one region was forgotten");
+        eventually("the forgotten region goes back to the pool",
+                () -> CoreProbe.regionsInUse(ctx) == regions && CoreProbe.poolBytesInUse(ctx) == bytes);
+    }
+
+    private static void forget(RdmaContext ctx) {
+        LocalMr m = ctx.allocate(10_000);
+        m.putLong(0, 1);
+    }
 }
