@@ -35,11 +35,21 @@ public abstract class ScaleContract extends ContractSupport {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void manyConnectionsAtOnceEachMoveTheirOwnData() throws Exception {
-        int n = connections();
+        // small queues: many connections share one completion queue and poller
+        run(connections(), b -> b.sendQueueDepth(16).receiveQueueDepth(16));
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void manyConnectionsWithDefaultQueuesSpreadOverPollers() throws Exception {
+        // default depths: the connections need several completion queues and pollers per context
+        run(connections() + connections() / 2, b -> {});
+    }
+
+    private void run(int n, java.util.function.Consumer<io.rdma4j.RdmaOptions.Builder> settings) throws Exception {
         assertTrue(n >= 64);
-        // small queues so 2 * n connections fit comfortably in the completion queues
-        RdmaContext serverCtx = openContext(b -> b.sendQueueDepth(16).receiveQueueDepth(16));
-        RdmaContext clientCtx = openContext(b -> b.sendQueueDepth(16).receiveQueueDepth(16));
+        RdmaContext serverCtx = openContext(settings);
+        RdmaContext clientCtx = openContext(settings);
         Listener listener = listen(serverCtx);
         List<CompletableFuture<Connection>> accepts = new ArrayList<>();
         List<CompletableFuture<Connection>> connects = new ArrayList<>();
