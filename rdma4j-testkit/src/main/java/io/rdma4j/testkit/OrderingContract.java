@@ -164,4 +164,29 @@ public abstract class OrderingContract extends ContractSupport {
         }
         fs.forEach(this::await);
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aBatchLargerThanTheSendQueueWaitsRatherThanFails() {
+        // async-rdma's 11th operation failed with ENOMEM; here later work waits in order instead
+        RdmaContext s = openContext(b -> b.sendQueueDepth(8));
+        RdmaContext c = openContext(b -> b.sendQueueDepth(8));
+        Pair p = connect(s, c);
+        LocalMr dst = allocate(s, 1 << 16);
+        LocalMr src = allocate(c, 1 << 16);
+        p.server().grant(dst, Access.REMOTE_ALL, Duration.ofMinutes(1));
+        RemoteMr r = p.client().acceptGrant();
+        var batch = p.client().batch();
+        for (int k = 0; k < 24; k++) {
+            src.putLong(8L * k, 1000 + k);
+            batch.write(src.slice(8L * k, 8), r.slice(8L * k, 8));
+        }
+        batch.write(src.slice(0, 8), r.slice(8L * 30, 8));
+        assertEquals(25, batch.size());
+        await(batch.submitAsync());
+        for (int k = 0; k < 24; k++) {
+            assertEquals(1000 + k, dst.getLong(8L * k), "entry " + k + " of a batch of 25 on a send queue of 8");
+        }
+        assertEquals(1000, dst.getLong(8L * 30));
+    }
 }
