@@ -267,4 +267,29 @@ public abstract class MessagingContract extends ContractSupport {
         assertEquals(1, src.getByte(4000));
         assertFalse(p.client().isOpen());
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void zeroLengthMessagesCarryTheirImmediate() {
+        // a 0-byte WRITE with immediate is the usual RDMA doorbell: "data is there"
+        RdmaContext server = openContext();
+        RdmaContext client = openContext();
+        Pair p = connect(server, client);
+        LocalMr dst = allocate(server, 4096);
+        LocalMr src = allocate(client, 4096);
+        p.server().grant(dst, Access.REMOTE_WRITE, Duration.ofMinutes(1));
+        RemoteMr r = p.client().acceptGrant();
+        dst.fill(0, 4096, (byte) 7);
+        CompletableFuture<Received> r1 = p.server().receiveAsync(dst.slice(0, 64));
+        CompletableFuture<Received> r2 = p.server().receiveAsync(dst.slice(64, 64));
+        CompletableFuture<Received> r3 = p.server().receiveAsync(dst.slice(128, 64));
+        p.client().writeWithImm(src.slice(0, 0), r.slice(100, 0), 41);
+        p.client().sendWithImm(src.slice(0, 0), 42);
+        p.client().send(src.slice(0, 0));
+        assertEquals(new Received(0, true, 41, true), await(r1));
+        assertEquals(new Received(0, true, 42, false), await(r2));
+        assertEquals(new Received(0, false, 0, false), await(r3));
+        Patterns.assertFilled("memory around zero-length messages", dst, 0, 4096, (byte) 7);
+        p.client().write(src.slice(5, 0), r.slice(4096, 0)); // a 0-byte WRITE at the very end of a grant
+    }
 }
