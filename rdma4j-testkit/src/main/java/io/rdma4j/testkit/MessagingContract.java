@@ -292,4 +292,23 @@ public abstract class MessagingContract extends ContractSupport {
         Patterns.assertFilled("memory around zero-length messages", dst, 0, 4096, (byte) 7);
         p.client().write(src.slice(5, 0), r.slice(4096, 0)); // a 0-byte WRITE at the very end of a grant
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSendWaitingForAReceiveFailsWhenEitherSideCloses() {
+        for (boolean receiverCloses : new boolean[] {true, false}) {
+            RdmaContext server = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)));
+            RdmaContext client = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)));
+            Pair p = connect(server, client);
+            LocalMr src = allocate(client, 64);
+            CompletableFuture<Void> send = p.client().sendAsync(src.slice(0, 64));
+            CompletableFuture<Void> behind = p.client().sendAsync(src.slice(0, 8));
+            assertFalse(send.isDone());
+            (receiverCloses ? p.server() : p.client()).close();
+            String who = receiverCloses ? "the receiver" : "the sender";
+            assertInstanceOf(RdmaException.class, awaitFailure(send), "a SEND waiting for a receive when " + who + " closes");
+            assertInstanceOf(RdmaException.class, awaitFailure(behind), "a SEND queued behind it");
+            src.putByte(0, (byte) 1); // no longer lent
+        }
+    }
 }

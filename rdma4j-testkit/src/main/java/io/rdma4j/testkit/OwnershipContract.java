@@ -257,4 +257,25 @@ public abstract class OwnershipContract extends ContractSupport {
         LocalMr again = allocate(clientCtx, 4096 * 4 + 1000);
         Patterns.assertFilled("a reused block", again, 0, (int) again.size(), (byte) 0);
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void cpuAccessIsBoundsChecked() {
+        long n = mem.size();
+        assertThrows(IndexOutOfBoundsException.class, () -> mem.putByte(n, (byte) 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> mem.getByte(-1));
+        assertThrows(IndexOutOfBoundsException.class, () -> mem.putLong(n - 7, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> mem.getInt(n - 3));
+        assertThrows(IndexOutOfBoundsException.class, () -> mem.put(n - 2, new byte[3]));
+        assertThrows(IndexOutOfBoundsException.class, () -> mem.get(0, new byte[3], 2, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> mem.fill(n - 1, 2, (byte) 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> mem.view(n - 1, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> mem.slice(n, 1));
+        mem.putLong(n - 8, 0x0102030405060708L);
+        assertEquals(0x0102030405060708L, mem.getLong(n - 8));
+        mem.putDouble(0, 1.5);
+        assertEquals(1.5, mem.getDouble(0));
+        mem.putInt(3, -2);
+        assertEquals(-2, mem.getInt(3));
+    }
 }

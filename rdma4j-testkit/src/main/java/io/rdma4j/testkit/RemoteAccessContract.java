@@ -587,4 +587,32 @@ public abstract class RemoteAccessContract extends ContractSupport {
         eventually("the peer's memory for a request whose caller gave up is given back",
                 () -> CoreProbe.poolBytesInUse(serverCtx) == before);
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void grantsArriveInOrderAndEachWaiterGetsOne() {
+        Pair p = pair();
+        LocalMr m = allocate(serverCtx, 1 << 16);
+        for (int i = 1; i <= 5; i++) {
+            p.server().grant(m.slice(0, 100L * i), Access.REMOTE_READ, Duration.ofMinutes(1));
+        }
+        for (int i = 1; i <= 5; i++) {
+            RemoteMr r = p.client().acceptGrant();
+            assertEquals(100L * i, r.length(), "grant " + i + " in the order made");
+            assertEquals(p.client(), r.connection());
+        }
+        List<CompletableFuture<RemoteMr>> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiters.add(p.client().acceptGrantAsync());
+        }
+        for (int i = 1; i <= 3; i++) {
+            p.server().grant(m.slice(0, 1000L * i), Access.REMOTE_READ, Duration.ofMinutes(1));
+        }
+        java.util.Set<Long> lengths = new java.util.HashSet<>();
+        for (CompletableFuture<RemoteMr> w : waiters) {
+            lengths.add(await(w).length());
+        }
+        assertEquals(java.util.Set.of(1000L, 2000L, 3000L), lengths, "each waiting acceptGrant gets its own grant");
+        assertEquals(8, p.client().stats().grantsHeld());
+    }
 }
