@@ -28,6 +28,9 @@ import org.junit.jupiter.api.Timeout;
  * is unique); misaligned or wrong-sized targets are refused before posting.
  */
 public abstract class AtomicsContract extends ContractSupport {
+    /** For a provider's subclass. */
+    protected AtomicsContract() {}
+
     /** Client contexts, each with {@link #CONNECTIONS_PER_CLIENT} connections, each used by {@link #THREADS_PER_CONNECTION} threads. */
     private static final int CLIENTS = 2;
     private static final int CONNECTIONS_PER_CLIENT = 4;

@@ -32,6 +32,9 @@ import org.junit.jupiter.api.AfterEach;
  * Soft-RoCE guest listens on the RDMA interface's address, e.g. {@code 10.77.0.1}).
  */
 public abstract class ContractSupport {
+    /** For a provider's subclass. */
+    protected ContractSupport() {}
+
     /** System property naming the address contract tests listen on and connect to. */
     public static final String HOST_PROPERTY = "rdma4j.testkit.host";
 
@@ -40,10 +43,18 @@ public abstract class ContractSupport {
     /** Contexts of the running test, leak-checked and closed after every other resource. */
     private final List<RdmaContext> contexts = Collections.synchronizedList(new ArrayList<>());
 
-    /** The provider under test, as {@link RdmaOptions#provider()} names it ({@code tcp}, {@code verbs}, ...). */
+    /**
+     * The provider under test.
+     *
+     * @return its name as {@link RdmaOptions#provider()} takes it ({@code tcp}, {@code verbs}, ...)
+     */
     protected abstract String provider();
 
-    /** The address to listen on and connect to; {@value #HOST_PROPERTY}, else {@code 127.0.0.1}. */
+    /**
+     * The address to listen on and connect to.
+     *
+     * @return the system property {@value #HOST_PROPERTY}, else {@code 127.0.0.1}
+     */
     protected String host() {
         String h = System.getProperty(HOST_PROPERTY);
         return h == null || h.isBlank() ? "127.0.0.1" : h.trim();
@@ -57,19 +68,32 @@ public abstract class ContractSupport {
      */
     protected void configure(RdmaOptions.Builder builder) {}
 
-    /** The largest single transfer the data tests make; 16 MiB unless a provider lowers it. */
+    /**
+     * The largest single transfer the data tests make.
+     *
+     * @return bytes; 16 MiB unless a provider lowers it
+     */
     protected long maxTransferSize() {
         return 16L << 20;
     }
 
-    /** How long a test waits for something that should happen promptly (a future, a leak check). */
+    /**
+     * How long a test waits for something that should happen promptly (a future, a leak check).
+     *
+     * @return the wait; 20 seconds unless a provider changes it
+     */
     protected Duration patience() {
         return Duration.ofSeconds(20);
     }
 
     // ------------------------------------------------------------------ contexts and connections
 
-    /** Options for the provider under test with the subclass's settings, then the test's. */
+    /**
+     * Options for the provider under test with the subclass's settings, then the test's.
+     *
+     * @param testSettings what the test changes
+     * @return validated options
+     */
     protected RdmaOptions options(Consumer<RdmaOptions.Builder> testSettings) {
         RdmaOptions.Builder b = RdmaOptions.builder().provider(provider());
         configure(b);
@@ -77,12 +101,21 @@ public abstract class ContractSupport {
         return b.build();
     }
 
-    /** Opens a context with default settings; closed (after a leak check) when the test ends. */
+    /**
+     * Opens a context with default settings; closed (after a leak check) when the test ends.
+     *
+     * @return the context
+     */
     protected RdmaContext openContext() {
         return openContext(b -> {});
     }
 
-    /** Opens a context with settings of the test; closed (after a leak check) when the test ends. */
+    /**
+     * Opens a context with settings of the test; closed (after a leak check) when the test ends.
+     *
+     * @param testSettings what the test changes
+     * @return the context
+     */
     protected RdmaContext openContext(Consumer<RdmaOptions.Builder> testSettings) {
         RdmaContext ctx = Rdma.open(options(testSettings));
         assertEquals(provider(), ctx.provider(), "the context runs on another provider than the one under test");
@@ -90,18 +123,35 @@ public abstract class ContractSupport {
         return ctx;
     }
 
-    /** Registers anything to close when the test ends, before the contexts. */
+    /**
+     * Registers anything to close when the test ends, before the contexts.
+     *
+     * @param resource what to close
+     * @param <T> its type
+     * @return {@code resource}
+     */
     protected <T extends AutoCloseable> T track(T resource) {
         resources.add(resource);
         return resource;
     }
 
-    /** Allocates registered memory that is closed when the test ends. */
+    /**
+     * Allocates registered memory that is closed when the test ends.
+     *
+     * @param ctx the context
+     * @param size bytes
+     * @return the region
+     */
     protected LocalMr allocate(RdmaContext ctx, long size) {
         return track(ctx.allocate(size));
     }
 
-    /** Listens on {@link #host()} at a free port. */
+    /**
+     * Listens on {@link #host()} at a free port; closed when the test ends.
+     *
+     * @param ctx the context
+     * @return the listener
+     */
     protected Listener listen(RdmaContext ctx) {
         return track(ctx.listen(new InetSocketAddress(host(), 0)));
     }
@@ -114,13 +164,25 @@ public abstract class ContractSupport {
      */
     public record Pair(Connection server, Connection client) {}
 
-    /** Connects {@code client} to a listener of {@code server}. */
+    /**
+     * Connects {@code client} to a new listener of {@code server}.
+     *
+     * @param server the accepting context
+     * @param client the connecting context
+     * @return both ends
+     */
     protected Pair connect(RdmaContext server, RdmaContext client) {
         Listener l = listen(server);
         return connect(l, client);
     }
 
-    /** Connects {@code client} to {@code listener}. */
+    /**
+     * Connects {@code client} to {@code listener}.
+     *
+     * @param listener where to connect
+     * @param client the connecting context
+     * @return both ends
+     */
     protected Pair connect(Listener listener, RdmaContext client) {
         CompletableFuture<Connection> accepted = listener.acceptAsync();
         Connection c = track(client.connect(listener.localAddress()));
@@ -129,7 +191,13 @@ public abstract class ContractSupport {
         return new Pair(s, c);
     }
 
-    /** Waits {@link #patience()} for a future and returns its value, or fails the test. */
+    /**
+     * Waits {@link #patience()} for a future and returns its value, or fails the test.
+     *
+     * @param f the future
+     * @param <T> its value's type
+     * @return its value
+     */
     protected <T> T await(CompletableFuture<T> f) {
         try {
             return f.get(patience().toMillis(), TimeUnit.MILLISECONDS);
@@ -143,7 +211,12 @@ public abstract class ContractSupport {
         }
     }
 
-    /** Waits {@link #patience()} for a future that must fail, and returns why it failed. */
+    /**
+     * Waits {@link #patience()} for a future that must fail, and returns why it failed.
+     *
+     * @param f the future
+     * @return the cause of its failure
+     */
     protected Throwable awaitFailure(CompletableFuture<?> f) {
         try {
             Object v = f.get(patience().toMillis(), TimeUnit.MILLISECONDS);
@@ -158,7 +231,12 @@ public abstract class ContractSupport {
         }
     }
 
-    /** Polls a condition until it holds or {@link #patience()} passes. */
+    /**
+     * Polls a condition until it holds, or fails the test when {@link #patience()} passes.
+     *
+     * @param what the condition, for the failure message
+     * @param condition the condition
+     */
     protected void eventually(String what, java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + patience().toNanos();
         while (!condition.getAsBoolean()) {
@@ -229,6 +307,8 @@ public abstract class ContractSupport {
     /**
      * Waits (up to {@link #patience()}) until a context has no region and no pooled byte out:
      * what a test allocated and closed must go back once its last operation completed.
+     *
+     * @param ctx the context
      */
     protected void checkNothingInUse(RdmaContext ctx) {
         long deadline = System.nanoTime() + patience().toNanos();

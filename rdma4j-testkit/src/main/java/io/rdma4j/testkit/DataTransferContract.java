@@ -24,6 +24,9 @@ import org.junit.jupiter.api.Timeout;
  * the target range changes (guard bytes).
  */
 public abstract class DataTransferContract extends ContractSupport {
+    /** For a provider's subclass. */
+    protected DataTransferContract() {}
+
     /** Bytes checked on either side of every target range. */
     protected static final int GUARD = 32;
     private static final byte SENTINEL = 0x5A;
@@ -36,7 +39,11 @@ public abstract class DataTransferContract extends ContractSupport {
     private LocalMr clientMem;
     private RemoteMr remote;
 
-    /** Sizes every data test transfers: powers of two, their neighbours and odd sizes. */
+    /**
+     * Sizes every data test transfers: powers of two, their neighbours and odd sizes.
+     *
+     * @return the sizes up to {@link #maxTransferSize()}
+     */
     protected List<Integer> sizes() {
         int[] all = {1, 2, 3, 7, 8, 9, 63, 64, 65, 511, 4095, 4096, 4097, 65535, 65536 + 7, (1 << 20) - 1, (1 << 20) + 3,
                 (4 << 20) + 5, 16 << 20};

@@ -32,6 +32,9 @@ import org.junit.jupiter.api.Timeout;
  * failing, and the error state after a failure (later operations flush, new ones are refused).
  */
 public abstract class MessagingContract extends ContractSupport {
+    /** For a provider's subclass. */
+    protected MessagingContract() {}
+
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)

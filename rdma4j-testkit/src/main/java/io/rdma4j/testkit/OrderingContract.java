@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Timeout;
  * Every test posts without waiting in between, so nothing but the provider orders them.
  */
 public abstract class OrderingContract extends ContractSupport {
+    /** For a provider's subclass. */
+    protected OrderingContract() {}
+
     private static final int BIG = 1 << 20;
 
     private RdmaContext serverCtx;

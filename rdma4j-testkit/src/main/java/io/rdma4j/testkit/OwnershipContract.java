@@ -33,6 +33,9 @@ import org.junit.jupiter.api.Timeout;
  * and with {@code rnrRetry} 7 a SEND stays in flight until the peer posts a receive.
  */
 public abstract class OwnershipContract extends ContractSupport {
+    /** For a provider's subclass. */
+    protected OwnershipContract() {}
+
     private RdmaContext serverCtx;
     private RdmaContext clientCtx;
     private Pair pair;

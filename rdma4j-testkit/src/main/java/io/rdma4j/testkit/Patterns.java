@@ -30,7 +30,14 @@ public final class Patterns {
         return b;
     }
 
-    /** The CRC32C of a byte range, as the two-process tests exchange it. */
+    /**
+     * The CRC32C of a byte range, as the two-process tests exchange it.
+     *
+     * @param b the bytes
+     * @param offset the first
+     * @param length how many
+     * @return the checksum
+     */
     public static long crc(byte[] b, int offset, int length) {
         CRC32C c = new CRC32C();
         c.update(b, offset, length);
@@ -57,6 +64,12 @@ public final class Patterns {
     /**
      * Fails when any byte of a range differs from {@code value}: guard bytes around a target
      * must stay as they were.
+     *
+     * @param what the range, for the message
+     * @param mr the region to read (with the CPU)
+     * @param offset the first byte
+     * @param length how many
+     * @param value what each must hold
      */
     public static void assertFilled(String what, LocalMr mr, long offset, int length, byte value) {
         byte[] actual = mr.getBytes(offset, length);

@@ -42,10 +42,18 @@ import org.junit.jupiter.api.Timeout;
  * operation timeout, leaking nothing.
  */
 public abstract class ProcessContract extends ContractSupport {
+    /** For a provider's subclass. */
+    protected ProcessContract() {}
+
     private static final long REGION = (16L << 20) + 64;
     private final List<Process> peers = Collections.synchronizedList(new ArrayList<>());
 
-    /** JVM options of the peer process; by default a small heap and native access for the class or module path. */
+    /**
+     * JVM options of the peer and probe processes.
+     *
+     * @return by default a small heap, no core dumps, crash logs in the temporary directory, and native
+     *     access for the class or module path
+     */
     protected List<String> peerJvmOptions() {
         List<String> o = new ArrayList<>(List.of("-Xmx512m", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-CreateCoredumpOnCrash",
                 "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "rdma4j-testkit-hs_err_pid%p.log")));
@@ -58,14 +66,25 @@ public abstract class ProcessContract extends ContractSupport {
         return mp != null && !mp.isBlank() && PeerMain.class.getModule().isNamed();
     }
 
-    /** A running peer: its process, its port, and everything it printed. */
+    /**
+     * A running peer.
+     *
+     * @param process its process
+     * @param port where it listens
+     * @param output everything it printed so far
+     */
     protected record Peer(Process process, int port, ConcurrentLinkedQueue<String> output) {
         String log() {
             return String.join("\n", output);
         }
     }
 
-    /** Starts {@link PeerMain} in a new JVM and waits until it listens. */
+    /**
+     * Starts {@link PeerMain} in a new JVM and waits until it listens; killed when the test ends.
+     *
+     * @return the peer
+     * @throws Exception when it cannot be started or does not get ready
+     */
     protected Peer startPeer() throws Exception {
         Process p = startJvm(PeerMain.class, List.of(provider(), host(), Long.toString(REGION)));
         ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
@@ -83,7 +102,15 @@ public abstract class ProcessContract extends ContractSupport {
         }
     }
 
-    /** Starts {@code main} in a new JVM with the same java, class or module path and rdma4j properties. */
+    /**
+     * Starts a class in a new JVM with the same {@code java}, class or module path and {@code rdma4j.*}
+     * properties; killed when the test ends.
+     *
+     * @param main the class with the {@code main} method
+     * @param args its arguments
+     * @return the process
+     * @throws IOException when it cannot be started
+     */
     protected Process startJvm(Class<?> main, List<String> args) throws IOException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -39,6 +39,9 @@ import org.junit.jupiter.api.Timeout;
  * requests for memory are bounded by this side's budget.
  */
 public abstract class RemoteAccessContract extends ContractSupport {
+    /** For a provider's subclass. */
+    protected RemoteAccessContract() {}
+
     private static final int SIZE = 1 << 20;
 
     private RdmaContext serverCtx;

@@ -26,8 +26,15 @@ import org.junit.jupiter.api.Timeout;
  * moves its own data both ways without crosstalk, and all hammer one shared counter.
  */
 public abstract class ScaleContract extends ContractSupport {
+    /** For a provider's subclass. */
+    protected ScaleContract() {}
 
-    /** How many connections the test opens at once; at least 64. */
+
+    /**
+     * How many connections the first test opens at once (the second opens half again as many).
+     *
+     * @return at least 64
+     */
     protected int connections() {
         return 64;
     }

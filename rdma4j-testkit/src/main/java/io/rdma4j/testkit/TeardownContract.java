@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Timeout;
  * and pooled byte back, leaks nothing the leak detector finds, and refuses later use.
  */
 public abstract class TeardownContract extends ContractSupport {
+    /** For a provider's subclass. */
+    protected TeardownContract() {}
+
     private static final int SIZE = 4 << 20;
 
     /** Operations of every kind in flight on one connection, with the memory they lend. */

@@ -15,7 +15,8 @@
  * immediates, error state), {@link io.rdma4j.testkit.OwnershipContract} (lends and views),
  * {@link io.rdma4j.testkit.TeardownContract} (close with operations in flight, leaks),
  * {@link io.rdma4j.testkit.ScaleContract} (64 connections) and
- * {@link io.rdma4j.testkit.ProcessContract} (a second JVM: exchange, SIGKILL, SIGSTOP).
+ * {@link io.rdma4j.testkit.ProcessContract} (a second JVM: exchange, SIGKILL, SIGSTOP, and probes
+ * that would crash a JVM if memory were freed under a view or an operation).
  *
  * <p>Knobs a provider may turn, all on {@link io.rdma4j.testkit.ContractSupport}: the address to
  * listen on ({@code -Drdma4j.testkit.host=10.77.0.1} or {@code host()}), options applied to every
