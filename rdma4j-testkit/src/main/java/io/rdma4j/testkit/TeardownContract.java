@@ -420,4 +420,31 @@ public abstract class TeardownContract extends ContractSupport {
         LocalMr m = ctx.allocate(10_000);
         m.putLong(0, 1);
     }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void closedContextsLeaveNoThreadsBehind() {
+        java.util.function.Supplier<List<String>> platformThreads = () -> Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && !t.isVirtual()).map(Thread::getName).sorted().toList();
+        List<String> before = null;
+        for (int i = 0; i < 11; i++) {
+            if (i == 1) {
+                // after one round: the JVM's own threads (virtual-thread carriers, cleaners) exist by now
+                before = platformThreads.get();
+            }
+            try (RdmaContext a = io.rdma4j.Rdma.open(options(b -> {}));
+                 RdmaContext b = io.rdma4j.Rdma.open(options(o -> {}));
+                 Listener l = a.listen(new InetSocketAddress(host(), 0))) {
+                CompletableFuture<Connection> acc = l.acceptAsync();
+                try (Connection c = b.connect(l.localAddress()); Connection s = await(acc);
+                     LocalMr m = a.allocate(4096); LocalMr n = b.allocate(4096)) {
+                    s.grant(m, Access.REMOTE_WRITE, Duration.ofMinutes(1));
+                    c.write(n.slice(), c.acceptGrant().slice());
+                }
+            }
+        }
+        List<String> baseline = before;
+        eventually("threads of closed contexts end (after one round: " + baseline + ", now: " + platformThreads.get() + ")",
+                () -> platformThreads.get().size() <= baseline.size() + 2);
+    }
 }
