@@ -447,4 +447,34 @@ public abstract class TeardownContract extends ContractSupport {
         eventually("threads of closed contexts end (after one round: " + baseline + ", now: " + platformThreads.get() + ")",
                 () -> platformThreads.get().size() <= baseline.size() + 2);
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void closingFromACompletionCallbackNeitherDeadlocksNorLeaks() {
+        for (boolean wholeContext : new boolean[] {false, true}) {
+            RdmaContext serverCtx = openContext();
+            RdmaContext clientCtx = openContext();
+            Pair p = connect(serverCtx, clientCtx);
+            LocalMr target = allocate(serverCtx, 4096);
+            p.server().grant(target, Access.REMOTE_WRITE, Duration.ofMinutes(1));
+            RemoteMr r = p.client().acceptGrant();
+            LocalMr src = allocate(clientCtx, 4096);
+            CompletableFuture<io.rdma4j.Received> pending = p.client().receiveAsync(src.slice(2048, 64));
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> closed = p.client().writeAsync(src.slice(0, 64), r.slice(0, 64))
+                    .thenRun(wholeContext ? clientCtx::close : p.client()::close);
+            await(closed);
+            String what = wholeContext ? "closing the context" : "closing the connection";
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10), what + " from a callback took "
+                    + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            assertFalse(p.client().isOpen());
+            assertInstanceOf(RdmaException.class, awaitFailure(pending), "a receive pending when " + what + " from a callback");
+            if (!wholeContext) {
+                src.close();
+                checkNothingInUse(clientCtx);
+            } else {
+                assertFalse(clientCtx.isOpen());
+            }
+        }
+    }
 }
