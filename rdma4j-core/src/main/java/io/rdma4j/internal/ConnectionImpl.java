@@ -10,6 +10,7 @@ import io.rdma4j.Grant;
 import io.rdma4j.GrantRefusedException;
 import io.rdma4j.LeaseExpiredException;
 import io.rdma4j.LocalSlice;
+import io.rdma4j.MemoryInUseException;
 import io.rdma4j.ProtocolException;
 import io.rdma4j.RdmaException;
 import io.rdma4j.Received;
@@ -71,6 +72,9 @@ final class ConnectionImpl implements Connection, EndpointHandler {
 
     private volatile ProviderEndpoint endpoint;
     private volatile boolean closing;
+    /** Counted down when close has freed everything; a concurrent close waits for it. */
+    private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
+    private volatile Thread closer;
     private volatile RdmaException broken;
     private boolean closed;
     private int outstanding;
@@ -193,13 +197,14 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     }
 
     private void checkUsable() {
-        if (closing) {
-            throw new ResourceClosedException("this connection to " + remoteAddressOrUnknown() + " is closed");
-        }
+        // A failure first: the connection closes itself after one, and its cause is what the caller needs.
         RdmaException b = broken;
         if (b != null) {
             throw new ConnectionClosedException("this connection to " + remoteAddressOrUnknown()
                     + " failed and accepts no more operations: " + b.getMessage(), b);
+        }
+        if (closing) {
+            throw new ResourceClosedException("this connection to " + remoteAddressOrUnknown() + " is closed");
         }
     }
 
@@ -225,6 +230,7 @@ final class ConnectionImpl implements Connection, EndpointHandler {
         MrState mr = local == null ? null : stateOf(local, context);
         long remoteAddress = 0;
         int rkey = 0;
+        checkUsable(); // before the grant checks: a dead connection invalidated its grants too
         if (remote != null) {
             RemoteMrImpl r = checkRemote(remote, op);
             remoteAddress = remote.address();
@@ -291,10 +297,10 @@ final class ConnectionImpl implements Connection, EndpointHandler {
         MemorySegment localSeg;
         int lkey;
         if (mr == null) {
-            localSeg = atomicScratch.segment().asSlice(8L * s.index, 8);
+            localSeg = s.slice(atomicScratch.segment(), 8L * s.index, 8);
             lkey = atomicScratch.lkey();
         } else {
-            localSeg = mr.segment.asSlice(offset, length);
+            localSeg = s.slice(mr.segment, offset, length);
             lkey = mr.lkey;
         }
         s.atomicResult = (op == WorkOpcode.FETCH_AND_ADD || op == WorkOpcode.COMPARE_AND_SWAP) ? localSeg : null;
@@ -391,6 +397,7 @@ final class ConnectionImpl implements Connection, EndpointHandler {
             throw new IllegalArgumentException("a batch of " + count + " exceeds the send queue depth " + sendDepth);
         }
         MrState[] states = new MrState[count];
+        checkUsable();
         for (int i = 0; i < count; i++) {
             BatchImpl.Entry e = entries[i];
             states[i] = stateOf(e.local(), context);
@@ -416,7 +423,12 @@ final class ConnectionImpl implements Connection, EndpointHandler {
                     boolean exclusive = e.op() == WorkOpcode.READ || e.op() == WorkOpcode.FETCH_AND_ADD
                             || e.op() == WorkOpcode.COMPARE_AND_SWAP;
                     Lend l = new Lend();
-                    states[i].lend(l, e.local().offset(), e.local().length(), exclusive, "batch entry " + i + " (" + e.op() + ")");
+                    try {
+                        states[i].lend(l, e.local().offset(), e.local().length(), exclusive, e.op().name());
+                    } catch (MemoryInUseException conflict) {
+                        // the entry's index only on failure: no message is built per entry
+                        throw new MemoryInUseException("batch entry " + i + ": " + conflict.getMessage(), conflict);
+                    }
                     lends[i] = l;
                 }
             } catch (RuntimeException ex) {
@@ -458,7 +470,7 @@ final class ConnectionImpl implements Connection, EndpointHandler {
             s.future = f;
             s.activeLend = s.lend;
             s.bytes = dst.length();
-            s.request.set(s.wrId(id), WorkOpcode.RECV, mr.segment.asSlice(dst.offset(), dst.length()), mr.lkey);
+            s.request.set(s.wrId(id), WorkOpcode.RECV, s.slice(mr.segment, dst.offset(), dst.length()), mr.lkey);
             postBatch[0] = s.request;
             outstanding++;
             try {
@@ -979,13 +991,56 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     @Override
     public void close() {
         ConnectionClosedException cause = new ConnectionClosedException("the connection to " + remoteAddressOrUnknown() + " was closed");
+        boolean already;
         synchronized (postLock) {
-            if (closing) {
-                return;
+            already = closing;
+            if (!already) {
+                closing = true;
+                closer = Thread.currentThread();
+                failWaitingLocked(cause, false);
             }
-            closing = true;
-            failWaitingLocked(cause, false);
         }
+        if (already) {
+            awaitClosed(); // outside postLock: the closing thread needs it
+            return;
+        }
+        try {
+            closeOnce(cause);
+        } finally {
+            closeDone.countDown();
+        }
+    }
+
+    /**
+     * Another thread is closing (often the background close after a failure): wait for it, so
+     * that everything is freed when any close returns. Not on a poller (the close may need it to
+     * drain completions) nor in the closing thread itself; boundedly.
+     */
+    private void awaitClosed() {
+        if (Thread.currentThread() instanceof Poller || Thread.currentThread() == closer) {
+            return;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (!closeDone.await(30, TimeUnit.SECONDS)) {
+                        LOG.log(System.Logger.Level.WARNING, "closing the connection to " + remoteAddressOrUnknown()
+                                + " takes more than 30 s; not waiting longer");
+                    }
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeOnce(ConnectionClosedException cause) {
         failControlWaiters(cause);
         ProviderEndpoint ep = endpoint;
         if (ep != null) {
