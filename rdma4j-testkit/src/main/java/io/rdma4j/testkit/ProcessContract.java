@@ -32,7 +32,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -384,7 +383,6 @@ public abstract class ProcessContract extends ContractSupport {
         });
     }
 
-    @Disabled("bug 1 (core): a MemoryView open across RdmaContext.close() reads unmapped memory, SIGSEGV; see rdma4j-testkit/BUGS-FOUND.md")
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aViewOpenWhenItsContextClosesNeverReachesFreedMemory() throws Exception {

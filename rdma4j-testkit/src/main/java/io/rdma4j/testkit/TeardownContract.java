@@ -111,7 +111,6 @@ public abstract class TeardownContract extends ContractSupport {
         assertEquals(leaksBefore, CoreProbe.leaksFound(), "the leak detector found forgotten resources");
     }
 
-    @Disabled("bug 4 (core): operations on a connection this side closed throw LeaseExpiredException blaming the peer; see rdma4j-testkit/BUGS-FOUND.md")
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void operationsOnAClosedConnectionSayItIsClosed() {
