@@ -184,6 +184,9 @@ final class TcpEndpoint implements ProviderEndpoint {
                 }
                 writeLock.lock();
                 locked = true;
+                if (reqHead == reqTail) {
+                    lastProgress = System.nanoTime(); // the silence timer runs from the first outstanding request
+                }
                 for (int i = offset; i < offset + count; i++) {
                     PendingRequest p = nextRequestSlot();
                     fill(p, wrs[i]);
@@ -413,11 +416,10 @@ final class TcpEndpoint implements ProviderEndpoint {
                     outCount--;
                     recycle(f);
                 }
-                if (written > 0) {
-                    lastProgress = System.nanoTime();
-                } else {
+                if (written == 0) {
                     break;
                 }
+                // Not progress for the silence timer: the kernel takes bytes for a peer that is gone.
             }
         } catch (IOException e) {
             outputClosed = true;

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -169,7 +168,6 @@ public abstract class OrderingContract extends ContractSupport {
         fs.forEach(this::await);
     }
 
-    @Disabled("bug 6 (core): a batch larger than the send queue is refused; see rdma4j-testkit/BUGS-FOUND.md")
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aBatchLargerThanTheSendQueueWaitsRatherThanFails() {

@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -562,7 +561,6 @@ public abstract class RemoteAccessContract extends ContractSupport {
         assertTrue(p.server().isOpen() && p.client().isOpen());
     }
 
-    @Disabled("bug 2 (core): a timed-out acceptGrant() swallows the next grant; see rdma4j-testkit/BUGS-FOUND.md")
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void acceptGrantTimesOutWhenNothingIsGranted() {
@@ -577,7 +575,6 @@ public abstract class RemoteAccessContract extends ContractSupport {
         assertEquals(64, r.length());
     }
 
-    @Disabled("bug 3 (core): a timed-out requestRemote() strands the peer's memory for the lease; see rdma4j-testkit/BUGS-FOUND.md")
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void aTimedOutRequestDoesNotStrandThePeersMemory() {

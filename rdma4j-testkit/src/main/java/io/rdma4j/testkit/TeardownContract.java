@@ -25,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -374,7 +373,6 @@ public abstract class TeardownContract extends ContractSupport {
         checkNothingInUse(ctx);
     }
 
-    @Disabled("bug 5 (tcp): an abandoned connect takes the next client's accept; see rdma4j-testkit/BUGS-FOUND.md")
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void connectingToAListenerThatNeverAcceptsTimesOut() {
