@@ -405,28 +405,46 @@ final class ConnectionImpl implements Connection, EndpointHandler {
         }
         synchronized (postLock) {
             checkUsable();
-            Lend[] lends = new Lend[count];
+            // Nothing queued and enough free slots: lend into the slots' own descriptors and post
+            // at once, as submit() does for one operation (no Lend or Pending per entry).
+            boolean direct = waiting.isEmpty() && freeSendTop >= count;
+            Lend[] lends = direct ? null : new Lend[count];
+            int lent = 0;
             try {
                 for (int i = 0; i < count; i++) {
                     BatchImpl.Entry e = entries[i];
                     boolean exclusive = e.op() == WorkOpcode.READ || e.op() == WorkOpcode.FETCH_AND_ADD
                             || e.op() == WorkOpcode.COMPARE_AND_SWAP;
-                    Lend l = new Lend();
+                    Lend l = direct ? slots[freeSend[freeSendTop - 1 - i]].lend : new Lend();
                     try {
                         states[i].lend(l, e.local().offset(), e.local().length(), exclusive, e.op().name());
                     } catch (MemoryInUseException conflict) {
                         // the entry's index only on failure: no message is built per entry
                         throw new MemoryInUseException("batch entry " + i + ": " + conflict.getMessage(), conflict);
                     }
-                    lends[i] = l;
+                    if (!direct) {
+                        lends[i] = l;
+                    }
+                    lent++;
                 }
             } catch (RuntimeException ex) {
-                for (Lend l : lends) {
-                    if (l != null) {
-                        l.owner.unlend(l);
-                    }
+                for (int i = 0; i < lent; i++) {
+                    Lend l = direct ? slots[freeSend[freeSendTop - 1 - i]].lend : lends[i];
+                    l.owner.unlend(l);
                 }
                 throw ex;
+            }
+            if (direct) {
+                for (int i = 0; i < count; i++) {
+                    BatchImpl.Entry e = entries[i];
+                    OpSlot s = slots[freeSend[--freeSendTop]]; // the slot entry i was lent into
+                    long ra = e.remote() == null ? 0 : e.remote().address();
+                    int rk = e.remote() == null ? 0 : e.remote().mr().rkey();
+                    fill(s, e.op(), states[i], s.lend, e.local().offset(), e.local().length(), ra, rk,
+                            e.compareOrAdd(), e.swap(), e.immediate(), null, state, false);
+                }
+                postSendLocked(0);
+                return;
             }
             for (int i = 0; i < count; i++) {
                 BatchImpl.Entry e = entries[i];
