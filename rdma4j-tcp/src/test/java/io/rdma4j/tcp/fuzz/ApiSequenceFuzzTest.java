@@ -103,7 +103,7 @@ class ApiSequenceFuzzTest {
         }
         s.checkBaseline(leaksAtStart);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        if (ms > 2000) {
+        if (ms > Long.getLong("rdma4j.fuzz.slowInputMillis", 2000)) {
             System.out.println("api sequences: slow input (" + ms + " ms):\n  " + s.steps());
         }
     }
