@@ -104,7 +104,13 @@ class SilentPeerTest {
                 while (!stop.get()) {
                     window.removeIf(CompletableFuture::isDone);
                     if (window.size() >= 16) {
-                        Thread.onSpinWait();
+                        try { // wait for one to end; spinning would starve other virtual threads
+                            CompletableFuture.anyOf(window.toArray(CompletableFuture[]::new)).get(50, TimeUnit.MILLISECONDS);
+                        } catch (Exception e) {
+                            if (e instanceof InterruptedException) {
+                                return;
+                            }
+                        }
                         continue;
                     }
                     try {

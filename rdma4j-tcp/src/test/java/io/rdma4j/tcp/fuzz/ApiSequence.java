@@ -498,7 +498,7 @@ final class ApiSequence {
         long off = pickOff(r.data.length, len);
         note("cpu read " + r + " [" + off + ", +" + len + "]");
         try {
-            byte[] got = in.consumeBoolean() || len > Integer.MAX_VALUE || len < 0
+            byte[] got = in.consumeBoolean() || len > Integer.MAX_VALUE || len <= 0 // (getEach of 0 calls nothing)
                     ? r.mr.getBytes(off, (int) len) : getEach(r.mr, off, (int) len);
             if (r.closed) {
                 throw finding("a read through a closed LocalMr succeeded", null);
