@@ -69,7 +69,10 @@ final class TcpEndpoint implements ProviderEndpoint {
     private final InetSocketAddress localAddress;
     private final InetSocketAddress remoteAddress;
     private volatile int state = OPEN;
+    /** When the peer last sent us anything; the silence timer. */
     private volatile long lastProgress = System.nanoTime();
+    private long lastKeepalive = System.nanoTime(); // loop thread
+    private final long keepaliveNanos;
     private SelectionKey key;
 
     // ---- requester (sendLock)
@@ -134,6 +137,7 @@ final class TcpEndpoint implements ProviderEndpoint {
         this.rnrRetry = config.rnrRetry();
         this.rnrDelayNanos = Math.max(1, config.rnrDelay().toNanos());
         this.silenceNanos = config.ackTimeout().toNanos() * (config.retryCount() + 1L);
+        this.keepaliveNanos = Math.max(1_000_000L, Math.min(config.ackTimeout().toNanos(), silenceNanos / 3));
         this.localAddress = (InetSocketAddress) channel.getLocalAddress();
         this.remoteAddress = (InetSocketAddress) channel.getRemoteAddress();
         this.requests = ring(PendingRequest::new, PendingRequest[]::new, spec.sendQueueDepth());
@@ -599,7 +603,7 @@ final class TcpEndpoint implements ProviderEndpoint {
                 control.clear().limit(length);
                 dest = control;
             }
-            case Frame.KEEPALIVE -> { }
+            case Frame.KEEPALIVE -> { } // its arrival already restarted the silence timer
             case Frame.DISCONNECT -> failLocal(new ConnectionClosedException("the peer " + remoteAddress
                     + " disconnected"), Wc.WR_FLUSH_ERR, Wc.VENDOR_PEER_CLOSED, true);
             default -> protocolError("unexpected opcode " + Frame.opcodeName(opcode));
@@ -994,16 +998,27 @@ final class TcpEndpoint implements ProviderEndpoint {
                 }
             }
         }
+        if (state == OPEN && now - lastKeepalive >= keepaliveNanos) {
+            // Every ack timeout a KEEPALIVE goes out when nothing else is queued, so the peer
+            // hears from us even when both sides are idle: a cut link is found with nothing posted.
+            lastKeepalive = now;
+            writeLock.lock();
+            try {
+                if (outCount == 0 && !outputClosed) {
+                    OutFrame f = frame();
+                    Frame.put(f.header, 0, Frame.KEEPALIVE, 0, 0, 0, 0, 0, 0, 0);
+                    f.opcode = Frame.KEEPALIVE;
+                    offer(f);
+                    flushLocked();
+                }
+            } finally {
+                writeLock.unlock();
+            }
+        }
         if (state == OPEN && now - lastProgress > silenceNanos) {
-            boolean waiting;
-            synchronized (sendLock) {
-                waiting = reqHead != reqTail;
-            }
-            if (waiting) {
-                failLocal(new ConnectionClosedException("the peer " + remoteAddress + " stopped answering for "
-                        + TimeUnit.NANOSECONDS.toMillis(silenceNanos) + " ms"), Wc.RETRY_EXC_ERR,
-                        Wc.VENDOR_PEER_SILENT, true);
-            }
+            failLocal(new ConnectionClosedException("the peer " + remoteAddress + " sent nothing for "
+                    + TimeUnit.NANOSECONDS.toMillis(silenceNanos) + " ms (not even a keepalive): the link or the peer is gone"),
+                    Wc.RETRY_EXC_ERR, Wc.VENDOR_PEER_SILENT, true);
         }
     }
 

@@ -114,6 +114,16 @@ final class RawPeer implements AutoCloseable {
         }
     }
 
+    /** One frame if it arrives within {@code millis}, else null. */
+    In drainOne(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        try {
+            return read();
+        } finally {
+            socket.setSoTimeout(5000);
+        }
+    }
+
     void send(byte[] bytes) throws IOException {
         out.write(bytes);
     }
