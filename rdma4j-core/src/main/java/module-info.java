@@ -8,6 +8,8 @@ module io.rdma4j {
 
     exports io.rdma4j;
     exports io.rdma4j.spi;
+    // the command line probes providers exactly as Rdma.open would (Providers.config)
+    exports io.rdma4j.internal to io.rdma4j.cli;
 
     uses io.rdma4j.spi.RdmaProvider;
 }

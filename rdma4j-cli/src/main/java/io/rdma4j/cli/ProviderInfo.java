@@ -3,13 +3,10 @@ package io.rdma4j.cli;
 import io.rdma4j.RdmaOptions;
 import io.rdma4j.spi.DeviceDescription;
 import io.rdma4j.spi.ProviderAvailability;
-import io.rdma4j.spi.ProviderConfig;
 import io.rdma4j.spi.RdmaProvider;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.ServiceLoader;
 
 /**
@@ -34,7 +31,7 @@ public record ProviderInfo(String name, int priority, ProviderAvailability avail
         for (RdmaProvider p : found) {
             ProviderAvailability a;
             try {
-                a = p.probe(config(o, p.name()));
+                a = p.probe(io.rdma4j.internal.Providers.config(o, p.name()));
             } catch (RuntimeException | LinkageError e) {
                 a = ProviderAvailability.no("its probe threw " + e, "report this as a bug of the provider");
             }
@@ -50,20 +47,6 @@ public record ProviderInfo(String name, int priority, ProviderAvailability avail
             list.add(new ProviderInfo(p.name(), p.priority(), a, devices == null ? List.of() : devices));
         }
         return list;
-    }
-
-    /** The configuration the core would open this provider with: options plus {@code rdma4j.<name>.*} properties. */
-    static ProviderConfig config(RdmaOptions o, String providerName) {
-        Map<String, String> props = new HashMap<>();
-        String prefix = "rdma4j." + providerName + ".";
-        System.getProperties().forEach((k, v) -> {
-            if (k instanceof String s && s.startsWith(prefix)) {
-                props.put(s.substring(prefix.length()), String.valueOf(v));
-            }
-        });
-        props.putAll(o.properties());
-        return new ProviderConfig(o.device(), o.port(), o.gidIndex(), o.rnrRetry(), o.rnrDelay(), o.retryCount(),
-                o.ackTimeout(), props);
     }
 
     /** A short state: {@code available} or {@code unavailable: reason}. */
