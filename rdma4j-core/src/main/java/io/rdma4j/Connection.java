@@ -1,0 +1,155 @@
+package io.rdma4j;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A reliable connection to one peer. Operations run in the order they are called, with RC
+ * semantics on every provider: a WRITE completes when its data is placed at the target, a SEND
+ * after a WRITE finds the WRITE's data placed, and a failed operation fails everything behind it.
+ *
+ * <p>Every operation comes blocking (for virtual threads and scripts) and {@code ...Async}
+ * (a {@link CompletableFuture} completed off the poller, never while rdma4j holds a lock).
+ * Local and remote slices are checked before anything is posted. When more operations are
+ * outstanding than the send queue holds, later ones wait in order rather than fail.
+ *
+ * <p>Closing moves the connection to the error state, waits a bounded time for flushes,
+ * completes every pending future (exceptionally where it did not finish), revokes this side's
+ * grants, then frees the endpoint.
+ */
+public interface Connection extends AutoCloseable {
+
+    /** This side's address. */
+    InetSocketAddress localAddress();
+
+    /** The peer's address. */
+    InetSocketAddress remoteAddress();
+
+    /** Whether operations can still be posted. */
+    boolean isOpen();
+
+    /** Counters of this connection. */
+    ConnectionStats stats();
+
+    // ---- one-sided ----
+
+    /** @param src local source, lent shared @param dst remote target (needs write access) */
+    void write(LocalSlice src, RemoteSlice dst);
+
+    /** @param src local source @param dst remote target @return completes when the data is placed */
+    CompletableFuture<Void> writeAsync(LocalSlice src, RemoteSlice dst);
+
+    /** @param src local source @param dst remote target @param immediate delivered with the peer's receive */
+    void writeWithImm(LocalSlice src, RemoteSlice dst, int immediate);
+
+    /** @param src local source @param dst remote target @param immediate delivered with the peer's receive @return completion */
+    CompletableFuture<Void> writeWithImmAsync(LocalSlice src, RemoteSlice dst, int immediate);
+
+    /** @param dst local target, lent exclusively @param src remote source (needs read access) */
+    void read(LocalSlice dst, RemoteSlice src);
+
+    /** @param dst local target @param src remote source @return completes when the data is here */
+    CompletableFuture<Void> readAsync(LocalSlice dst, RemoteSlice src);
+
+    /**
+     * Atomically adds to 8 aligned remote bytes.
+     *
+     * @param target remote 8 bytes at an 8-byte aligned address (needs atomic access)
+     * @param add the addend
+     * @return the value before the addition
+     */
+    long fetchAndAdd(RemoteSlice target, long add);
+
+    /** @param target remote 8 aligned bytes @param add the addend @return the previous value */
+    CompletableFuture<Long> fetchAndAddAsync(RemoteSlice target, long add);
+
+    /**
+     * Atomically replaces 8 aligned remote bytes when they equal {@code expect}.
+     *
+     * @param target remote 8 bytes at an 8-byte aligned address (needs atomic access)
+     * @param expect the value to compare with
+     * @param swap the value to store when equal
+     * @return the value before; the swap happened when it equals {@code expect}
+     */
+    long compareAndSwap(RemoteSlice target, long expect, long swap);
+
+    /** @param target remote 8 aligned bytes @param expect compare @param swap store @return the previous value */
+    CompletableFuture<Long> compareAndSwapAsync(RemoteSlice target, long expect, long swap);
+
+    // ---- two-sided ----
+
+    /** @param src local source, lent shared; consumes one receive at the peer */
+    void send(LocalSlice src);
+
+    /** @param src local source @return completes when the peer has placed the message */
+    CompletableFuture<Void> sendAsync(LocalSlice src);
+
+    /** @param src local source @param immediate delivered with the peer's receive */
+    void sendWithImm(LocalSlice src, int immediate);
+
+    /** @param src local source @param immediate delivered with the peer's receive @return completion */
+    CompletableFuture<Void> sendWithImmAsync(LocalSlice src, int immediate);
+
+    /**
+     * Posts a receive into {@code dst} and waits for a SEND or WRITE with immediate to consume it.
+     *
+     * @param dst local target, lent exclusively until the message arrives
+     * @return what arrived
+     */
+    Received receive(LocalSlice dst);
+
+    /** @param dst local target @return completes when a message consumed the receive */
+    CompletableFuture<Received> receiveAsync(LocalSlice dst);
+
+    /** A new batch of work requests to post together. */
+    Batch batch();
+
+    // ---- remote memory ----
+
+    /**
+     * Grants the peer access to a range of local memory, with its own registration and rkey.
+     *
+     * @param region the memory
+     * @param access what the peer may do
+     * @param lease how long; the grant is revoked at its end
+     * @return the grant; revoke it, or let the lease end
+     */
+    Grant grant(LocalSlice region, Access access, Duration lease);
+
+    /** @param region the whole region @param access what the peer may do @param lease how long @return the grant */
+    default Grant grant(LocalMr region, Access access, Duration lease) {
+        return grant(region.slice(), access, lease);
+    }
+
+    /** Waits for the next grant the peer makes on its own (not one this side requested). */
+    RemoteMr acceptGrant();
+
+    /** @return completes with the next grant the peer makes on its own */
+    CompletableFuture<RemoteMr> acceptGrantAsync();
+
+    /**
+     * Asks the peer to allocate zeroed memory and grant it; its policy may refuse.
+     *
+     * @param size bytes
+     * @param access what this side wants to do
+     * @param lease how long
+     * @return the grant
+     * @throws GrantRefusedException when the peer's policy says no
+     */
+    RemoteMr requestRemote(long size, Access access, Duration lease);
+
+    /** @param size bytes @param access wanted @param lease how long @return completes with the grant */
+    CompletableFuture<RemoteMr> requestRemoteAsync(long size, Access access, Duration lease);
+
+    /**
+     * Gives a grant back: the peer revokes it. Idempotent.
+     *
+     * @param remote a grant from this connection
+     */
+    void release(RemoteMr remote);
+
+    /** Closes as the class comment says; idempotent. */
+    @Override
+    void close();
+}

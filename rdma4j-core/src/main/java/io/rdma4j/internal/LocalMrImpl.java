@@ -1,0 +1,171 @@
+package io.rdma4j.internal;
+
+import io.rdma4j.LocalMr;
+import io.rdma4j.LocalSlice;
+import io.rdma4j.MemoryView;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+/** The handle users hold; everything lives in its {@link MrState}. */
+final class LocalMrImpl implements LocalMr {
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED;
+
+    final MrState state;
+    private final LocalSlice whole;
+
+    LocalMrImpl(MrState state) {
+        this.state = state;
+        this.whole = new LocalSlice(this, 0, state.size);
+    }
+
+    @Override
+    public long size() {
+        return state.size;
+    }
+
+    @Override
+    public LocalSlice slice() {
+        return whole;
+    }
+
+    @Override
+    public LocalSlice slice(long offset, long length) {
+        return new LocalSlice(this, offset, length);
+    }
+
+    private void check(long offset, long length) {
+        Objects.checkFromIndexSize(offset, length, state.size);
+    }
+
+    @Override
+    public void put(long offset, byte[] src, int srcOffset, int length) {
+        Objects.checkFromIndexSize(srcOffset, length, src.length);
+        check(offset, length);
+        synchronized (state) {
+            state.checkCpuAccess(offset, length, true);
+            MemorySegment.copy(src, srcOffset, state.segment, ValueLayout.JAVA_BYTE, offset, length);
+        }
+    }
+
+    @Override
+    public void get(long offset, byte[] dst, int dstOffset, int length) {
+        Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        check(offset, length);
+        synchronized (state) {
+            state.checkCpuAccess(offset, length, false);
+            MemorySegment.copy(state.segment, ValueLayout.JAVA_BYTE, offset, dst, dstOffset, length);
+        }
+    }
+
+    @Override
+    public void putByte(long offset, byte value) {
+        check(offset, 1);
+        synchronized (state) {
+            state.checkCpuAccess(offset, 1, true);
+            state.segment.set(ValueLayout.JAVA_BYTE, offset, value);
+        }
+    }
+
+    @Override
+    public byte getByte(long offset) {
+        check(offset, 1);
+        synchronized (state) {
+            state.checkCpuAccess(offset, 1, false);
+            return state.segment.get(ValueLayout.JAVA_BYTE, offset);
+        }
+    }
+
+    @Override
+    public void putInt(long offset, int value) {
+        check(offset, 4);
+        synchronized (state) {
+            state.checkCpuAccess(offset, 4, true);
+            state.segment.set(INT, offset, value);
+        }
+    }
+
+    @Override
+    public int getInt(long offset) {
+        check(offset, 4);
+        synchronized (state) {
+            state.checkCpuAccess(offset, 4, false);
+            return state.segment.get(INT, offset);
+        }
+    }
+
+    @Override
+    public void putLong(long offset, long value) {
+        check(offset, 8);
+        synchronized (state) {
+            state.checkCpuAccess(offset, 8, true);
+            state.segment.set(LONG, offset, value);
+        }
+    }
+
+    @Override
+    public long getLong(long offset) {
+        check(offset, 8);
+        synchronized (state) {
+            state.checkCpuAccess(offset, 8, false);
+            return state.segment.get(LONG, offset);
+        }
+    }
+
+    @Override
+    public void putDouble(long offset, double value) {
+        check(offset, 8);
+        synchronized (state) {
+            state.checkCpuAccess(offset, 8, true);
+            state.segment.set(DOUBLE, offset, value);
+        }
+    }
+
+    @Override
+    public double getDouble(long offset) {
+        check(offset, 8);
+        synchronized (state) {
+            state.checkCpuAccess(offset, 8, false);
+            return state.segment.get(DOUBLE, offset);
+        }
+    }
+
+    @Override
+    public void fill(long offset, long length, byte value) {
+        check(offset, length);
+        synchronized (state) {
+            state.checkCpuAccess(offset, length, true);
+            state.segment.asSlice(offset, length).fill(value);
+        }
+    }
+
+    @Override
+    public MemoryView view(long offset, long length) {
+        check(offset, length);
+        return new ViewImpl(state, offset, length, false);
+    }
+
+    @Override
+    public MemoryView readView(long offset, long length) {
+        check(offset, length);
+        return new ViewImpl(state, offset, length, true);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return state.isOpen();
+    }
+
+    @Override
+    public void close() {
+        state.close(false);
+    }
+
+    @Override
+    public String toString() {
+        return "LocalMr[" + state.size + " bytes at 0x" + Long.toHexString(state.segment.address())
+                + (state.isOpen() ? "" : ", closed") + "]";
+    }
+}

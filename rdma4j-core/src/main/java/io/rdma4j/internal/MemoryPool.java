@@ -1,0 +1,235 @@
+package io.rdma4j.internal;
+
+import io.rdma4j.spi.AccessFlags;
+import io.rdma4j.spi.MemoryRegistration;
+import io.rdma4j.spi.ProviderDevice;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Registered memory served from large chunks, because registering per allocation is far too
+ * slow. Each chunk is registered once and split by a buddy allocator: blocks are powers of two
+ * from {@link #MIN_BLOCK} to the chunk size, naturally aligned, merged with their buddy when
+ * freed, so fragmentation stays bounded. Larger requests get a dedicated registration. Memory is
+ * zeroed when it comes back, so an allocation is only free-list work. Thread-safe.
+ */
+final class MemoryPool implements AutoCloseable {
+    /** The smallest block; smaller requests round up to it. */
+    static final int MIN_BLOCK = 256;
+    private static final int MIN_SHIFT = Integer.numberOfTrailingZeros(MIN_BLOCK);
+
+    private final ProviderDevice device;
+    private final long chunkSize;
+    private final int orders;
+    private final Arena arena = Arena.ofShared();
+    private final List<Chunk> chunks = new ArrayList<>();
+    private long bytesInUse;
+    private long dedicatedBytes;
+    private boolean closed;
+
+    MemoryPool(ProviderDevice device, long chunkSize) {
+        this.device = device;
+        this.chunkSize = chunkSize;
+        this.orders = Long.numberOfTrailingZeros(chunkSize) - MIN_SHIFT + 1;
+    }
+
+    /** A block of pool memory: where it is and how to give it back. */
+    record Block(MemorySegment segment, MemoryRegistration registration, Chunk chunk, int index, int order,
+                 Arena dedicatedArena) {
+        int lkey() {
+            return registration.lkey();
+        }
+    }
+
+    /**
+     * Allocates zeroed registered memory.
+     *
+     * @param size bytes, > 0
+     * @param alignment power of two <= 4096
+     * @return the block, whose segment is exactly {@code size} bytes
+     */
+    Block allocate(long size, long alignment) {
+        long need = Math.max(size, alignment);
+        if (need > chunkSize) {
+            return allocateDedicated(size);
+        }
+        int order = Math.max(0, 64 - Long.numberOfLeadingZeros(need - 1) - MIN_SHIFT);
+        synchronized (this) {
+            checkOpen();
+            for (Chunk c : chunks) {
+                int index = c.take(order);
+                if (index >= 0) {
+                    bytesInUse += (long) MIN_BLOCK << order;
+                    return new Block(c.segment.asSlice((long) index << MIN_SHIFT, size), c.registration, c, index, order, null);
+                }
+            }
+            Chunk c = newChunk();
+            int index = c.take(order);
+            bytesInUse += (long) MIN_BLOCK << order;
+            return new Block(c.segment.asSlice((long) index << MIN_SHIFT, size), c.registration, c, index, order, null);
+        }
+    }
+
+    private Block allocateDedicated(long size) {
+        long rounded = (size + 4095) & ~4095L;
+        Arena own = Arena.ofShared();
+        try {
+            MemorySegment seg = own.allocate(rounded, 4096);
+            MemoryRegistration reg = device.register(seg, AccessFlags.LOCAL_WRITE);
+            synchronized (this) {
+                checkOpen();
+                dedicatedBytes += rounded;
+            }
+            return new Block(seg.asSlice(0, size), reg, null, -1, -1, own);
+        } catch (RuntimeException | Error e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Gives a block back, zeroed.
+     *
+     * @param block from {@link #allocate}
+     */
+    void free(Block block) {
+        if (block.chunk == null) {
+            long bytes = (block.segment.byteSize() + 4095) & ~4095L;
+            block.registration.close();
+            block.dedicatedArena.close();
+            synchronized (this) {
+                dedicatedBytes -= bytes;
+            }
+            return;
+        }
+        long blockBytes = (long) MIN_BLOCK << block.order;
+        synchronized (this) {
+            if (closed) {
+                return; // the chunks are gone with the pool
+            }
+            block.chunk.segment.asSlice((long) block.index << MIN_SHIFT, blockBytes).fill((byte) 0);
+            block.chunk.give(block.index, block.order);
+            bytesInUse -= blockBytes;
+        }
+    }
+
+    private Chunk newChunk() {
+        MemorySegment seg = arena.allocate(chunkSize, 4096);
+        MemoryRegistration reg = device.register(seg, AccessFlags.LOCAL_WRITE);
+        Chunk c = new Chunk(seg, reg, orders);
+        chunks.add(c);
+        return c;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new io.rdma4j.ResourceClosedException("the context's memory pool is closed");
+        }
+    }
+
+    /** Bytes handed out from chunks (rounded to blocks) plus dedicated allocations. */
+    synchronized long bytesInUse() {
+        return bytesInUse + dedicatedBytes;
+    }
+
+    /** Registered chunk count. */
+    synchronized int chunkCount() {
+        return chunks.size();
+    }
+
+    /** Deregisters and frees every chunk; blocks still out become invalid. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (Chunk c : chunks) {
+            c.registration.close();
+        }
+        arena.close();
+    }
+
+    /** One registered chunk and its buddy free lists (intrusive, indexed by min-block number). */
+    static final class Chunk {
+        final MemorySegment segment;
+        final MemoryRegistration registration;
+        private final int[] head;
+        private final int[] next;
+        private final int[] prev;
+        /** order + 1 when a free block starts at this min-block, else 0. */
+        private final byte[] freeOrder;
+
+        Chunk(MemorySegment segment, MemoryRegistration registration, int orders) {
+            this.segment = segment;
+            this.registration = registration;
+            int blocks = 1 << (orders - 1);
+            head = new int[orders];
+            Arrays.fill(head, -1);
+            next = new int[blocks];
+            prev = new int[blocks];
+            freeOrder = new byte[blocks];
+            push(0, orders - 1);
+        }
+
+        int take(int order) {
+            int o = order;
+            while (o < head.length && head[o] < 0) {
+                o++;
+            }
+            if (o == head.length) {
+                return -1;
+            }
+            int index = head[o];
+            remove(index, o);
+            while (o > order) {
+                o--;
+                push(index + (1 << o), o);
+            }
+            return index;
+        }
+
+        void give(int index, int order) {
+            while (order < head.length - 1) {
+                int buddy = index ^ (1 << order);
+                if (freeOrder[buddy] != order + 1) {
+                    break;
+                }
+                remove(buddy, order);
+                index = Math.min(index, buddy);
+                order++;
+            }
+            push(index, order);
+        }
+
+        private void push(int index, int order) {
+            int h = head[order];
+            next[index] = h;
+            prev[index] = -1;
+            if (h >= 0) {
+                prev[h] = index;
+            }
+            head[order] = index;
+            freeOrder[index] = (byte) (order + 1);
+        }
+
+        private void remove(int index, int order) {
+            int n = next[index];
+            int p = prev[index];
+            if (p >= 0) {
+                next[p] = n;
+            } else {
+                head[order] = n;
+            }
+            if (n >= 0) {
+                prev[n] = p;
+            }
+            freeOrder[index] = 0;
+        }
+    }
+}

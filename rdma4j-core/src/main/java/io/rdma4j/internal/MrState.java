@@ -1,0 +1,180 @@
+package io.rdma4j.internal;
+
+import io.rdma4j.MemoryInUseException;
+import io.rdma4j.ResourceClosedException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The state behind a {@link LocalMrImpl} handle: the block, its lends and its grants. Kept apart
+ * from the handle so the leak detector's cleaner can free a forgotten region without keeping the
+ * handle reachable, and so in-flight operations hold the state, not the user's handle.
+ *
+ * <p>Lifecycle: open; then closed (the handle is unusable) while lends or grants remain; then
+ * freed (grants revoked and deregistered first, then the block goes back to the pool).
+ */
+final class MrState {
+    private final ContextImpl context;
+    private final MemoryPool.Block block;
+    final MemorySegment segment;
+    final long size;
+    final int lkey;
+    private final List<GrantImpl> grants = new ArrayList<>(0);
+    private Lend lends;
+    private boolean closed;
+    private boolean freed;
+    private LeakTracker.Handle leak;
+
+    MrState(ContextImpl context, MemoryPool.Block block) {
+        this.context = context;
+        this.block = block;
+        this.segment = block.segment();
+        this.size = segment.byteSize();
+        this.lkey = block.lkey();
+    }
+
+    void leakHandle(LeakTracker.Handle handle) {
+        this.leak = handle;
+    }
+
+    /**
+     * Lends a range to the device or a view; fails at once on conflict.
+     *
+     * @param l a lend not currently linked
+     * @param offset first byte
+     * @param length bytes
+     * @param exclusive whether nothing else may touch the range
+     * @param what the operation, for the message
+     */
+    synchronized void lend(Lend l, long offset, long length, boolean exclusive, String what) {
+        checkOpen();
+        for (Lend x = lends; x != null; x = x.next) {
+            if (x.overlaps(offset, length) && (exclusive || x.exclusive)) {
+                throw new MemoryInUseException(what + " of bytes [" + offset + ", " + (offset + length)
+                        + ") conflicts with bytes [" + x.offset + ", " + (x.offset + x.length) + ") lent "
+                        + (x.exclusive ? "exclusively" : "shared")
+                        + "; wait for that operation to complete or use another range");
+            }
+        }
+        l.owner = this;
+        l.offset = offset;
+        l.length = length;
+        l.exclusive = exclusive;
+        l.prev = null;
+        l.next = lends;
+        if (lends != null) {
+            lends.prev = l;
+        }
+        lends = l;
+    }
+
+    /** Ends a lend; frees the region when it was closed and this was the last one. */
+    void unlend(Lend l) {
+        boolean free;
+        synchronized (this) {
+            if (l.owner != this) {
+                return;
+            }
+            if (l.prev != null) {
+                l.prev.next = l.next;
+            } else {
+                lends = l.next;
+            }
+            if (l.next != null) {
+                l.next.prev = l.prev;
+            }
+            l.owner = null;
+            l.prev = null;
+            l.next = null;
+            free = closed && lends == null && !freed;
+            if (free) {
+                freed = true;
+            }
+        }
+        if (free) {
+            release();
+        }
+    }
+
+    /**
+     * Checks that the CPU may touch a range now; the caller copies while holding this lock.
+     *
+     * @param offset first byte
+     * @param length bytes
+     * @param write whether the CPU writes
+     */
+    void checkCpuAccess(long offset, long length, boolean write) {
+        checkOpen();
+        for (Lend x = lends; x != null; x = x.next) {
+            if (x.overlaps(offset, length) && (write || x.exclusive)) {
+                throw new MemoryInUseException((write ? "writing" : "reading") + " bytes [" + offset + ", "
+                        + (offset + length) + ") conflicts with bytes [" + x.offset + ", " + (x.offset + x.length)
+                        + ") lent " + (x.exclusive ? "exclusively" : "shared (read-only)")
+                        + " to an operation or view; wait for its completion");
+            }
+        }
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new ResourceClosedException("this LocalMr is closed");
+        }
+    }
+
+    synchronized boolean isOpen() {
+        return !closed;
+    }
+
+    synchronized void addGrant(GrantImpl g) {
+        checkOpen();
+        grants.add(g);
+    }
+
+    synchronized void removeGrant(GrantImpl g) {
+        grants.remove(g);
+    }
+
+    /**
+     * Closes the handle: revokes grants now, frees the block once no lend remains.
+     *
+     * @param leaked true when the leak detector found the handle unreachable
+     */
+    void close(boolean leaked) {
+        List<GrantImpl> toRevoke;
+        boolean free;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toRevoke = List.copyOf(grants);
+            free = lends == null && !freed;
+            if (free) {
+                freed = true;
+            }
+        }
+        if (!leaked && leak != null) {
+            leak.close();
+        }
+        for (GrantImpl g : toRevoke) {
+            g.revoke();
+        }
+        if (free) {
+            release();
+        }
+    }
+
+    private void release() {
+        context.freeBlock(this, block);
+    }
+
+    ContextImpl context() {
+        return context;
+    }
+
+    /** For tests and the leak report. */
+    synchronized boolean isFreed() {
+        return freed;
+    }
+}

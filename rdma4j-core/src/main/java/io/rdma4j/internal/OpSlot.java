@@ -1,0 +1,68 @@
+package io.rdma4j.internal;
+
+import io.rdma4j.spi.WorkOpcode;
+import io.rdma4j.spi.WorkRequest;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One outstanding work request of a connection: its reusable descriptor, its lend, and what to
+ * complete when it finishes. A connection owns exactly as many slots as its queues are deep;
+ * the slot number and a generation travel in the {@code wr_id}, so a completion finds its slot
+ * without a map and a stale completion is recognised (Netty's UserData idea).
+ */
+final class OpSlot {
+    static final int GENERATION_BITS = 24;
+    static final int GENERATION_MASK = (1 << GENERATION_BITS) - 1;
+
+    final int index;
+    final WorkRequest request = new WorkRequest();
+    final Lend lend = new Lend();
+    /** The lend in force: {@link #lend}, or one taken while the operation waited for a slot. */
+    Lend activeLend;
+    int generation;
+    boolean busy;
+    WorkOpcode opcode;
+    /** Completed with null, a Long (atomics) or a Received; null for batch members. */
+    CompletableFuture<Object> future;
+    BatchImpl.State batch;
+    /** Where an atomic's old value lands, read back for the future when {@link #returnsAtomic}. */
+    MemorySegment atomicResult;
+    boolean returnsAtomic;
+    long bytes;
+    /** Set at post only while the JFR operation event is enabled. */
+    OperationEvent event;
+
+    OpSlot(int index) {
+        this.index = index;
+    }
+
+    long wrId(int connectionId) {
+        return ((long) connectionId << 40) | ((long) index << GENERATION_BITS) | (generation & GENERATION_MASK);
+    }
+
+    static int connectionId(long wrId) {
+        return (int) (wrId >>> 40);
+    }
+
+    static int slotIndex(long wrId) {
+        return (int) ((wrId >>> GENERATION_BITS) & 0xFFFF);
+    }
+
+    static int generation(long wrId) {
+        return (int) (wrId & GENERATION_MASK);
+    }
+
+    void reset() {
+        busy = false;
+        generation = (generation + 1) & GENERATION_MASK;
+        future = null;
+        activeLend = null;
+        batch = null;
+        atomicResult = null;
+        returnsAtomic = false;
+        opcode = null;
+        bytes = 0;
+        event = null;
+    }
+}

@@ -1,0 +1,35 @@
+package io.rdma4j.spi;
+
+/**
+ * Completions of the work requests of the endpoints attached to it. Polled by exactly one thread
+ * at a time (the core's poller); {@link #wakeup} and {@link #close} may come from any thread.
+ */
+public interface CompletionQueue extends AutoCloseable {
+
+    /**
+     * Hands up to {@code max} completions to {@code handler}, in the order they completed.
+     * Allocates nothing.
+     *
+     * @param handler called once per completion on the polling thread
+     * @param max the most completions to take
+     * @return how many were handed over
+     */
+    int poll(CompletionHandler handler, int max);
+
+    /**
+     * Blocks until completions may be ready, {@link #wakeup} is called, or the timeout passes.
+     * The provider arms its notification and re-checks, so no completion is missed between a
+     * poll that found nothing and this wait (the verbs arm-then-poll race).
+     *
+     * @param timeoutNanos the longest wait
+     * @throws InterruptedException when the polling thread is interrupted
+     */
+    void await(long timeoutNanos) throws InterruptedException;
+
+    /** Makes a current or next {@link #await} return at once. */
+    void wakeup();
+
+    /** Frees the queue; no endpoint may still use it. */
+    @Override
+    void close();
+}
