@@ -88,7 +88,7 @@ public final class Layouts {
             structLayout(BE_LONG.withName("subnet_prefix"), BE_LONG.withName("interface_id")).withName("global")
     ).withName("ibv_gid");
 
-    /** {@code struct ibv_sge}, 16 bytes; see {@link Sge}. */
+    /** {@code struct ibv_sge}, 16 bytes; see {@link SendWr}. */
     public static final StructLayout IBV_SGE = structLayout(
             u64("addr"),
             u32("length"),
@@ -174,7 +174,7 @@ public final class Layouts {
             u32("max_inline_data")
     ).withName("ibv_qp_cap");
 
-    /** {@code struct ibv_global_route}, 24 bytes; see {@link AhAttr}. */
+    /** {@code struct ibv_global_route}, 24 bytes; see {@link QpAttr}. */
     public static final StructLayout IBV_GLOBAL_ROUTE = structLayout(
             IBV_GID.withName("dgid"),
             u32("flow_label"),
@@ -184,7 +184,7 @@ public final class Layouts {
             pad(1)
     ).withName("ibv_global_route");
 
-    /** {@code struct ibv_ah_attr}, 32 bytes; see {@link AhAttr}. */
+    /** {@code struct ibv_ah_attr}, 32 bytes; see {@link QpAttr}. */
     public static final StructLayout IBV_AH_ATTR = structLayout(
             IBV_GLOBAL_ROUTE.withName("grh"),
             u16("dlid"),
@@ -639,7 +639,7 @@ public final class Layouts {
             pad(4)
     ).withName("rdma_cm_id");
 
-    /** {@code struct rdma_conn_param}, 24 bytes; see {@link ConnParam}. */
+    /** {@code struct rdma_conn_param}, 24 bytes; see {@link CmId}. */
     public static final StructLayout RDMA_CONN_PARAM = structLayout(
             ptr("private_data"),
             u8("private_data_len"),
@@ -675,6 +675,24 @@ public final class Layouts {
                     RDMA_UD_PARAM.withName("ud")
             ).withName("param")
     ).withName("rdma_cm_event");
+
+    /** A var handle (segment, base offset) for the member at {@code path}, e.g. {@code "wr", "rdma", "rkey"}. */
+    static java.lang.invoke.VarHandle handle(GroupLayout layout, String... path) {
+        return layout.varHandle(elements(path));
+    }
+
+    /** The byte offset of the member at {@code path}. */
+    static long offset(GroupLayout layout, String... path) {
+        return layout.byteOffset(elements(path));
+    }
+
+    private static MemoryLayout.PathElement[] elements(String... path) {
+        MemoryLayout.PathElement[] elements = new MemoryLayout.PathElement[path.length];
+        for (int i = 0; i < path.length; i++) {
+            elements[i] = MemoryLayout.PathElement.groupElement(path[i]);
+        }
+        return elements;
+    }
 
     /**
      * Every layout above by its C type, e.g. {@code "struct ibv_send_wr"} or {@code "union ibv_gid"};

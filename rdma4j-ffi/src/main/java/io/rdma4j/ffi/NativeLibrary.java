@@ -114,6 +114,37 @@ final class NativeLibrary {
         }
     }
 
+    /**
+     * A handle that calls a function pointer of this library's (a provider's ops-table entry),
+     * taking the function's address as a leading {@link MemorySegment}, then the errno capture
+     * segment if {@code captureErrno}, then the C arguments.
+     */
+    MethodHandle functionPointer(FunctionDescriptor descriptor, boolean captureErrno, Linker.Option... more) {
+        MethodType type = descriptor.toMethodType();
+        if (captureErrno) {
+            type = type.insertParameterTypes(0, MemorySegment.class);
+        }
+        type = type.insertParameterTypes(0, MemorySegment.class);
+        if (cause != null) {
+            return thrower(type, cause);
+        }
+        Linker.Option[] options = more;
+        if (captureErrno) {
+            options = java.util.Arrays.copyOf(more, more.length + 1);
+            options[more.length] = CAPTURE_ERRNO;
+        }
+        try {
+            MethodHandle handle = LINKER.downcallHandle(descriptor, options);
+            if (!handle.type().equals(type)) {
+                throw new AssertionError("function pointer handle " + handle.type() + ", expected " + type);
+            }
+            return handle;
+        } catch (IllegalCallerException e) {
+            return thrower(type, NativeLibraryUnavailableException.nativeAccessDisabled(name, debianPackage,
+                    NativeLibrary.class.getModule(), e));
+        }
+    }
+
     /** Whether the library exports {@code symbol} (false when the library itself is missing). */
     boolean has(String symbol) {
         return cause == null && lookup.find(symbol).isPresent();
