@@ -276,9 +276,9 @@ public final class CmId extends NativeResource {
             MemorySegment.copy(privateData, 0, data, JAVA_BYTE, 0, privateData.length);
             CallScratch s = CallScratch.get();
             int rc;
+            MemorySegment dataPtr = privateData.length == 0 ? MemorySegment.NULL : data;
             try {
-                rc = (int) RdmaCm.H.REJECT.invokeExact(s.capture, struct,
-                        privateData.length == 0 ? MemorySegment.NULL : data, (byte) privateData.length);
+                rc = (int) RdmaCm.H.REJECT.invokeExact(s.capture, struct, dataPtr, (byte) privateData.length);
             } catch (Throwable t) {
                 throw NativeLibrary.rethrow(t);
             }

@@ -44,6 +44,9 @@ public final class IbvContext extends NativeResource {
     private static final VarHandle VCTX_SZ = Layouts.VERBS_CONTEXT.varHandle(groupElement("sz"));
     private static final VarHandle VCTX_QUERY_PORT = Layouts.VERBS_CONTEXT.varHandle(groupElement("query_port"));
 
+    /** The most GID entries one {@link #queryGidTable} call can return (65535 bytes of 32-byte entries). */
+    public static final int MAX_GID_TABLE_ENTRIES = 0xffff / 32;
+
     private final boolean owned;
     private final MemorySegment queryPortFn;
 
@@ -210,12 +213,16 @@ public final class IbvContext extends NativeResource {
      * interface: the exported {@code _ibv_query_gid_table}, which the header's inline
      * {@code ibv_query_gid_table} calls with {@code sizeof(struct ibv_gid_entry)}.
      *
-     * @param maxEntries room to reserve; the sum of the ports' {@code gid_tbl_len} suffices
+     * @param maxEntries room to reserve; the sum of the ports' {@code gid_tbl_len} suffices. At most
+     *     {@link #MAX_GID_TABLE_ENTRIES} are asked for: the kernel takes the output buffer's length
+     *     as a 16-bit ioctl attribute and answers EINVAL beyond it (rxe has 1024 per port)
      * @return the entries, in the library's order
-     * @throws NativeCallException if the query fails
+     * @throws NativeCallException if the query fails (EINVAL also when there are more valid
+     *     entries than {@code maxEntries})
      */
     public List<GidEntry> queryGidTable(int maxEntries) {
         checkOpen();
+        maxEntries = Math.max(1, Math.min(maxEntries, MAX_GID_TABLE_ENTRIES));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment entries = arena.allocate(Layouts.IBV_GID_ENTRY, Math.max(1, maxEntries));
             CallScratch s = CallScratch.get();
@@ -293,10 +300,11 @@ public final class IbvContext extends NativeResource {
         checkOpen();
         CallScratch s = CallScratch.get();
         MemorySegment cq;
+        // a local, not a conditional in the call: a poly conditional would be typed Object there
+        MemorySegment channelPtr = channel == null ? MemorySegment.NULL : channel.struct;
+        MemorySegment context = MemorySegment.ofAddress(userContext);
         try {
-            cq = (MemorySegment) Verbs.H.CREATE_CQ.invokeExact(s.capture, struct, cqe,
-                    MemorySegment.ofAddress(userContext), channel == null ? MemorySegment.NULL : channel.struct,
-                    compVector);
+            cq = (MemorySegment) Verbs.H.CREATE_CQ.invokeExact(s.capture, struct, cqe, context, channelPtr, compVector);
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
         }

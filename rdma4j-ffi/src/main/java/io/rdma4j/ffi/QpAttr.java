@@ -143,6 +143,52 @@ public final class QpAttr {
     }
 
     /**
+     * RTS to RTS changing only {@code min_rnr_timer}: how long a peer waits before retrying a
+     * SEND this side had no receive for (rdma_cm leaves it at its own default).
+     *
+     * @param minRnrTimer an RNR timer code, see {@link #rnrTimerCode}
+     * @return the mask for {@link IbvQp#modify}
+     */
+    public int rnrTimer(int minRnrTimer) {
+        clear();
+        qpState(Ibv.IBV_QPS_RTS);
+        segment.set(JAVA_BYTE, MIN_RNR_TIMER, (byte) minRnrTimer);
+        return Ibv.IBV_QP_STATE | Ibv.IBV_QP_MIN_RNR_TIMER;
+    }
+
+    /** RNR timer codes 1..31 in microseconds (code 0 means 655.36 ms), from the InfiniBand spec. */
+    private static final int[] RNR_MICROS = {655_360, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
+        1280, 1920, 2560, 3840, 5120, 7680, 10240, 15360, 20480, 30720, 40960, 61440, 81920, 122880, 163840,
+        245760, 327680, 491520};
+
+    /**
+     * @param nanos the wanted RNR delay
+     * @return the smallest RNR timer code at least that long (0, 655 ms, beyond 491 ms)
+     */
+    public static int rnrTimerCode(long nanos) {
+        long micros = (nanos + 999) / 1000;
+        for (int code = 1; code < RNR_MICROS.length; code++) {
+            if (RNR_MICROS[code] >= micros) {
+                return code;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * @param nanos the wanted transport ack timeout
+     * @return the smallest timeout code (4.096 us * 2^code) at least that long, 1..31
+     */
+    public static int ackTimeoutCode(long nanos) {
+        for (int code = 1; code < 32; code++) {
+            if (4096L << code >= nanos) {
+                return code;
+            }
+        }
+        return 31;
+    }
+
+    /**
      * Sets {@code qp_state}.
      *
      * @param state an {@code IBV_QPS_*} value

@@ -32,6 +32,8 @@ public final class RecvWr {
     private final MemorySegment sges;
     private final int count;
     private final int maxSge;
+    /** One slice per entry, made once so that {@link #at} allocates nothing. */
+    private final MemorySegment[] entries;
     private MemorySegment current;
     private long base;
     private long sgeBase;
@@ -41,7 +43,9 @@ public final class RecvWr {
         this.sges = sges;
         this.count = count;
         this.maxSge = maxSge;
+        this.entries = new MemorySegment[count];
         for (int i = 0; i < count; i++) {
+            entries[i] = wrs.asSlice(i * SIZE, SIZE);
             wrs.set(ADDRESS, i * SIZE + SG_LIST, sges.asSlice(i * maxSge * SendWr.SGE_SIZE));
         }
         at(0);
@@ -76,7 +80,7 @@ public final class RecvWr {
         Objects.checkIndex(i, count);
         base = i * SIZE;
         sgeBase = (long) i * maxSge * SendWr.SGE_SIZE;
-        current = wrs.asSlice(base, SIZE);
+        current = entries[i];
         return this;
     }
 

@@ -60,6 +60,8 @@ public final class SendWr {
     private final MemorySegment sges;
     private final int count;
     private final int maxSge;
+    /** One slice per entry, made once so that {@link #at} allocates nothing. */
+    private final MemorySegment[] entries;
     private MemorySegment current;
     private long base;
     private long sgeBase;
@@ -69,7 +71,9 @@ public final class SendWr {
         this.sges = sges;
         this.count = count;
         this.maxSge = maxSge;
+        this.entries = new MemorySegment[count];
         for (int i = 0; i < count; i++) {
+            entries[i] = wrs.asSlice(i * SIZE, SIZE);
             wrs.set(ADDRESS, i * SIZE + SG_LIST, sges.asSlice(i * maxSge * SGE_SIZE));
         }
         at(0);
@@ -110,7 +114,7 @@ public final class SendWr {
         Objects.checkIndex(i, count);
         base = i * SIZE;
         sgeBase = (long) i * maxSge * SGE_SIZE;
-        current = wrs.asSlice(base, SIZE);
+        current = entries[i];
         return this;
     }
 
