@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs inside the Soft-RoCE guest (see scripts/test-verbs): the verbs tests with the JUnit console
+# launcher. $1 = class path; further arguments go to the launcher. Writes $RDMA4J_RESULTS/summary.txt.
+set -uo pipefail
+cp=$1; shift
+out=$RDMA4J_RESULTS
+echo "guest: $(uname -r), device $RDMA4J_SOFTROCE_DEVICE on $RDMA4J_SOFTROCE_ADDR, java $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
+select=(--scan-class-path rdma4j-verbs/target/test-classes)
+[ $# -gt 0 ] && select=("$@")
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -Djava.io.tmpdir=/tmp \
+  -Drdma4j.leakDetection=paranoid \
+  -jar rdma4j-verbs/target/guest/junit-platform-console-standalone.jar execute \
+  --class-path "$cp" "${select[@]}" \
+  --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" 2>&1 | tee "$out/console.txt"
+rc=${PIPESTATUS[0]}
+num() { sed -n "s/.*\[ *\([0-9]*\) tests $1 *\].*/\1/p" "$out/console.txt" | tail -1; }
+{
+  echo "found=$(num found)"; echo "successful=$(num successful)"; echo "failed=$(num failed)"
+  echo "skipped=$(num skipped)"; echo "aborted=$(num aborted)"; echo "exit=$rc"
+} > "$out/summary.txt"
+exit $rc
