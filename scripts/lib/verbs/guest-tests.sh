@@ -8,7 +8,7 @@ echo "guest: $(uname -r), device $RDMA4J_SOFTROCE_DEVICE on $RDMA4J_SOFTROCE_ADD
 select=(--scan-class-path rdma4j-verbs/target/test-classes)
 [ $# -gt 0 ] && select=("$@")
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -Djava.io.tmpdir=/tmp \
-  -Drdma4j.leakDetection=paranoid \
+  -Drdma4j.leakDetection=paranoid -XX:ErrorFile="$out/hs_err_pid%p.log" \
   -jar rdma4j-verbs/target/guest/junit-platform-console-standalone.jar execute \
   --class-path "$cp" "${select[@]}" \
   --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" 2>&1 | tee "$out/console.txt"

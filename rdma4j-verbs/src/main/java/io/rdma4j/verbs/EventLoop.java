@@ -89,6 +89,11 @@ final class EventLoop implements Runnable {
         return nextId.getAndIncrement();
     }
 
+    /** Gives back what {@link #reserve} took, for an endpoint that failed before {@link #register}. */
+    void unreserve() {
+        usedEntries.addAndGet(-(ControlChannel.RECEIVES + ControlChannel.SENDS + 1));
+    }
+
     void register(VerbsEndpoint ep) {
         byControl.put(ep.control.id, ep);
     }

@@ -82,6 +82,7 @@ final class VerbsEndpoint implements ProviderEndpoint {
                 VerbsDevice.quietly(c::close);
             }
             arena.close();
+            device.events.unreserve();
             throw e instanceof RdmaException ? e : new RdmaException("creating a queue pair on " + device.name
                     + " failed: " + e.getMessage(), e);
         }
