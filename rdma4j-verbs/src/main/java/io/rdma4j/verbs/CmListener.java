@@ -100,7 +100,7 @@ final class CmListener implements ProviderListener {
         }
     }
 
-    /** The endpoint, or null when this request was refused (the next is taken). */
+    /** The endpoint, or null when this request was refused or its handshake failed (the next is taken). */
     private VerbsEndpoint acceptOne(CmEvent request, EndpointSpec spec) {
         CmId child = CmId.ofConnectRequest(request);
         QpInfo peerControl;
@@ -153,15 +153,13 @@ final class CmListener implements ProviderListener {
                 VerbsDevice.quietly(() -> child.reject(new byte[0]));
                 VerbsDevice.quietly(child::close);
             }
-            if (e instanceof ResourceClosedException) {
-                throw e;
+            if (e instanceof ResourceClosedException || closed) {
+                throw e instanceof ResourceClosedException ? e : new ResourceClosedException("the listener is closed");
             }
+            // one peer's failed handshake must not fail the accept: log it and wait for the next request
             VerbsDevice.LOG.log(System.Logger.Level.WARNING, "accepting a connection on " + local + " failed: "
                     + e.getMessage());
-            if (e instanceof RdmaException) {
-                throw e;
-            }
-            throw new ConnectionException("accepting a connection failed: " + e.getMessage(), e);
+            return null;
         }
     }
 
