@@ -7,10 +7,14 @@ out=$RDMA4J_RESULTS
 echo "guest: $(uname -r), device $RDMA4J_SOFTROCE_DEVICE on $RDMA4J_SOFTROCE_ADDR, java $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
 select=(--scan-class-path rdma4j-verbs/target/test-classes)
 [ $# -gt 0 ] && select=("$@")
+# The launcher and the tests on the JVM's own class path (not --class-path), so tests that
+# start peer JVMs with java.class.path (the testkit's process contract) get everything.
+# rdma4j.* properties are forwarded to such peers: device and listen address go that way.
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -Djava.io.tmpdir=/tmp \
   -Drdma4j.leakDetection=paranoid -XX:ErrorFile="$out/hs_err_pid%p.log" \
-  -jar rdma4j-verbs/target/guest/junit-platform-console-standalone.jar execute \
-  --class-path "$cp" "${select[@]}" \
+  -Drdma4j.device="$RDMA4J_SOFTROCE_DEVICE" -Drdma4j.testkit.host="$RDMA4J_SOFTROCE_ADDR" \
+  -cp "rdma4j-verbs/target/guest/junit-platform-console-standalone.jar:$cp" \
+  org.junit.platform.console.ConsoleLauncher execute "${select[@]}" \
   --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" 2>&1 | tee "$out/console.txt"
 rc=${PIPESTATUS[0]}
 num() { sed -n "s/.*\[ *\([0-9]*\) tests $1 *\].*/\1/p" "$out/console.txt" | tail -1; }

@@ -59,6 +59,7 @@ final class CmConnector {
             id.migrate(device.events.cmChannel);
             ep.control.sendHello();
             ch.close();
+            ep.handOver();
             return ep;
         } catch (RuntimeException e) {
             if (ep != null) {
@@ -118,7 +119,20 @@ final class CmConnector {
             if (left <= 0) {
                 return null;
             }
-            waiter.await((int) Math.max(1, Math.min(200, TimeUnit.NANOSECONDS.toMillis(left))));
+            if (Thread.currentThread().isVirtual()) {
+                // poll(2) would pin the carrier (connectAsync/acceptAsync run on virtual threads,
+                // and a context may connect many at once): look, then sleep unmounted
+                if (waiter.await(0) == 0) {
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new ConnectionException("interrupted while waiting for rdma_cm", e);
+                    }
+                }
+            } else {
+                waiter.await((int) Math.max(1, Math.min(200, TimeUnit.NANOSECONDS.toMillis(left))));
+            }
         }
     }
 

@@ -66,14 +66,38 @@ final class CmListener implements ProviderListener {
     @Override
     public ProviderEndpoint accept(EndpointSpec spec, Duration timeout) {
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-        synchronized (acceptLock) {
-            while (true) {
-                CmEvent request = nextRequest(deadline);
-                VerbsEndpoint ep = acceptOne(request, spec);
-                if (ep != null) {
-                    return ep;
-                }
+        while (true) {
+            VerbsEndpoint ep;
+            synchronized (acceptLock) {
+                ep = acceptOne(nextRequest(deadline), spec);
             }
+            if (ep != null && awaitHandshake(ep)) {
+                return ep;
+            }
+        }
+    }
+
+    /**
+     * Outside the accept lock, so many handshakes overlap: waits for the peer's HELLO, which it
+     * sends once its side is established and its control QP ready (ESTABLISHED and any failure
+     * reach the endpoint through the device's event loop, the id having migrated there).
+     *
+     * @return false when this peer's handshake failed (the caller takes the next request)
+     */
+    private boolean awaitHandshake(VerbsEndpoint ep) {
+        try {
+            CmConnector.awaitHello(ep, System.nanoTime() + HANDSHAKE_NANOS, ep.remote);
+            ep.tuneAfterEstablished();
+            ep.handOver();
+            return true;
+        } catch (RuntimeException e) {
+            VerbsDevice.quietly(ep::close);
+            if (closed) {
+                throw new ResourceClosedException("the listener is closed");
+            }
+            VerbsDevice.LOG.log(System.Logger.Level.WARNING, "a connection to " + local + " failed its handshake: "
+                    + e.getMessage());
+            return false;
         }
     }
 
@@ -115,36 +139,17 @@ final class CmListener implements ProviderListener {
             return null;
         }
         VerbsEndpoint ep = null;
-        long deadline = System.nanoTime() + HANDSHAKE_NANOS;
         try {
             ep = new VerbsEndpoint(device, spec, child);
             ep.control.connect(peerControl);
             child.setAckTimeout(device.ackTimeoutCode);
-            child.accept(ep.control.localInfo().toPrivateData(), Math.min(device.rdAtomic, Math.max(1,
-                    request.initiatorDepth())), device.rdAtomic, device.retryCount, device.rnrRetry);
-            while (true) {
-                CmEvent ev = CmConnector.next(channel, waiter, deadline, () -> closed);
-                if (ev == null) {
-                    throw new OperationTimeoutException("the peer did not complete the connection in time");
-                }
-                if (ev.event() == RdmaCm.RDMA_CM_EVENT_CONNECT_REQUEST) {
-                    requests.add(ev);
-                    continue;
-                }
-                if (ev.id() != child.address()) {
-                    continue;
-                }
-                if (ev.event() == RdmaCm.RDMA_CM_EVENT_ESTABLISHED) {
-                    break;
-                }
-                throw new ConnectionException("the connection from the peer failed: " + ev);
-            }
             ep.local = child.localAddress();
             ep.remote = child.peerAddress();
+            // from now on ESTABLISHED, REJECTED, DISCONNECTED of this id go to the event loop
             device.events.registerCmId(child.address(), ep);
             child.migrate(device.events.cmChannel);
-            CmConnector.awaitHello(ep, deadline, ep.remote);
-            ep.tuneAfterEstablished();
+            child.accept(ep.control.localInfo().toPrivateData(), Math.min(device.rdAtomic, Math.max(1,
+                    request.initiatorDepth())), device.rdAtomic, device.retryCount, device.rnrRetry);
             return ep;
         } catch (RuntimeException e) {
             if (ep != null) {

@@ -201,6 +201,9 @@ final class EventLoop implements Runnable {
                     "the peer " + ep.remoteAddress() + " disconnected"));
             case RdmaCm.RDMA_CM_EVENT_DEVICE_REMOVAL -> ep.peerGone(new ConnectionClosedException(
                     "the RDMA device " + device.name + " was removed"));
+            case RdmaCm.RDMA_CM_EVENT_REJECTED, RdmaCm.RDMA_CM_EVENT_CONNECT_ERROR,
+                 RdmaCm.RDMA_CM_EVENT_UNREACHABLE -> ep.peerGone(new io.rdma4j.ConnectionException(
+                    "the connection with " + ep.remoteAddress() + " failed: " + ev));
             case RdmaCm.RDMA_CM_EVENT_TIMEWAIT_EXIT, RdmaCm.RDMA_CM_EVENT_ESTABLISHED -> { }
             default -> VerbsDevice.LOG.log(System.Logger.Level.DEBUG, "rdma_cm event " + ev + " for " + ep);
         }

@@ -45,6 +45,7 @@ final class OobConnector {
             ep.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
             ep.control.sendHello();
             watch(ep, socket);
+            ep.handOver();
             return ep;
         } catch (SocketTimeoutException e) {
             cleanup(ep, socket);

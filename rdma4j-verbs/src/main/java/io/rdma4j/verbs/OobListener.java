@@ -76,6 +76,7 @@ final class OobListener implements ProviderListener {
                 ep.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
                 CmConnector.awaitHello(ep, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HANDSHAKE_MILLIS), ep.remote);
                 OobConnector.watch(ep, socket);
+                ep.handOver();
                 return ep;
             } catch (IOException | RuntimeException e) {
                 OobConnector.cleanup(ep, socket);

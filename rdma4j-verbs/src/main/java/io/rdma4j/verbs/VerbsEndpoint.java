@@ -41,6 +41,7 @@ final class VerbsEndpoint implements ProviderEndpoint {
     volatile InetSocketAddress remote;
     private volatile boolean disconnected;
     private volatile boolean localDisconnect;
+    private volatile boolean handedOver;
     private final AtomicBoolean notified = new AtomicBoolean();
     private boolean closed;
 
@@ -259,10 +260,23 @@ final class VerbsEndpoint implements ProviderEndpoint {
         }
     }
 
-    /** The peer went away or the control channel broke: flush everything and tell the core, once. */
+    /** The endpoint is the core's from now on: failures are reported to its handler. */
+    void handOver() {
+        handedOver = true;
+        if (disconnected && !localDisconnect && notified.compareAndSet(false, true)) {
+            spec.handler().onDisconnected(new io.rdma4j.ConnectionClosedException(
+                    "the connection to " + remote + " broke during its handshake"));
+        }
+    }
+
+    /**
+     * The peer went away or the control channel broke: flush everything and tell the core, once.
+     * Before {@link #handOver} only the handshake fails (the core has no connection yet).
+     */
     void peerGone(Throwable cause) {
         breakConnection();
-        if (!localDisconnect && notified.compareAndSet(false, true)) {
+        control.hello.completeExceptionally(cause);
+        if (handedOver && !localDisconnect && notified.compareAndSet(false, true)) {
             try {
                 spec.handler().onDisconnected(cause);
             } catch (RuntimeException e) {
