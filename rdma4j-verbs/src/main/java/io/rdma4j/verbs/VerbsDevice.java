@@ -217,14 +217,32 @@ final class VerbsDevice implements ProviderDevice {
     @Override
     public ProviderListener listen(InetSocketAddress address, int backlog) {
         checkOpen();
-        return oob ? new OobListener(this, address, backlog) : new CmListener(this, address, backlog);
+        return oob ? new OobListener(this, address, backlog) : new CmListener(this, reachable(address), backlog);
+    }
+
+    /**
+     * rdma_cm cannot route 127.0.0.1 through a RoCE device (resolve_route fails with ENODEV), yet
+     * loopback is what tools default to for "this host": in cm mode a loopback address stands
+     * for this device's own IPv4 address (that of its GID), the same host by another way.
+     */
+    InetSocketAddress reachable(InetSocketAddress address) {
+        if (oob || address.isUnresolved() || !address.getAddress().isLoopbackAddress()) {
+            return address;
+        }
+        java.net.InetAddress own = gid.toInetAddress();
+        if (!(own instanceof java.net.Inet4Address)) {
+            return address;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "rdma_cm: " + address + " stands for " + own + " on " + name);
+        return new InetSocketAddress(own, address.getPort());
     }
 
     @Override
     public ProviderEndpoint connect(InetSocketAddress remote, EndpointSpec spec, Duration timeout) {
         checkOpen();
         try {
-            return oob ? OobConnector.connect(this, remote, spec, timeout) : CmConnector.connect(this, remote, spec, timeout);
+            return oob ? OobConnector.connect(this, remote, spec, timeout)
+                    : CmConnector.connect(this, reachable(remote), spec, timeout);
         } catch (RdmaException e) {
             throw e;
         } catch (RuntimeException e) {

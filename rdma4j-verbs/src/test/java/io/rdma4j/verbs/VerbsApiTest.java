@@ -109,6 +109,27 @@ class VerbsApiTest {
         }
     }
 
+    /** 127.0.0.1 is what tools default to (the demo, the testkit): it must reach the RDMA device too. */
+    @ParameterizedTest
+    @ValueSource(strings = {"cm", "oob"})
+    void theLoopbackAddressWorks(String mode) throws Exception {
+        SoftRoce.assumeDevice();
+        RdmaOptions o = options(mode);
+        try (RdmaContext server = Rdma.open(o); RdmaContext client = Rdma.open(o);
+             Listener l = server.listen(new InetSocketAddress("127.0.0.1", 0))) {
+            CompletableFuture<Connection> accepted = l.acceptAsync();
+            try (Connection c = client.connect(new InetSocketAddress("127.0.0.1", l.localAddress().getPort()));
+                 Connection s = accepted.get(60, TimeUnit.SECONDS);
+                 LocalMr target = server.allocate(4096); LocalMr local = client.allocate(4096)) {
+                s.grant(target, Access.REMOTE_WRITE, Duration.ofMinutes(1));
+                RemoteMr remote = c.acceptGrant();
+                local.putLong(0, 0x1234_5678_9abcL);
+                c.write(local.slice(0, 8), remote.slice(8, 8));
+                assertEquals(0x1234_5678_9abcL, target.getLong(8));
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"cm", "oob"})
     void closingOneSideFailsThePeersWaitingReceive(String mode) throws Exception {
