@@ -81,7 +81,10 @@ public final class Providers {
             why.append(" ").append(p.name()).append(" (").append(a.reason())
                     .append(a.hint().isEmpty() ? "" : "; " + a.hint()).append(")");
         }
+        boolean tcpPresent = all.stream().anyMatch(p -> p.name().equals("tcp"));
         throw new ProviderUnavailableException("auto", all.isEmpty() ? "no provider found on the module or class path"
-                : "no provider can run:" + why, "put rdma4j-tcp on the path for the embedded default");
+                : "no provider can run:" + why, tcpPresent
+                        ? "see why each provider refused; a device name applies to one provider only"
+                        : "put rdma4j-tcp on the path for the embedded default");
     }
 }

@@ -892,11 +892,15 @@ final class TcpEndpoint implements ProviderEndpoint {
             }
             switch (syndrome) {
                 case Frame.NAK_RNR -> {
-                    if (rnrRetry != 7 && ++rnrTries > rnrRetry) {
+                    rnrTries++;
+                    if (rnrRetry != 7 && rnrTries > rnrRetry) {
                         failLocal(new ConnectionClosedException("receiver not ready"), Wc.RNR_RETRY_EXC_ERR,
                                 Wc.VENDOR_NONE, false);
                     } else if (resendAt == 0) {
-                        long t = System.nanoTime() + rnrDelayNanos;
+                        // Retrying forever (7) backs off up to 64x the delay: a receiver that
+                        // posts late should not cost a resend of every payload each millisecond.
+                        long delay = rnrRetry == 7 ? rnrDelayNanos << Math.min(rnrTries - 1, 6) : rnrDelayNanos;
+                        long t = System.nanoTime() + delay;
                         resendAt = t == 0 ? 1 : t;
                     }
                 }

@@ -1,0 +1,155 @@
+package io.rdma4j.cli.perf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rdma4j.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.w3c.dom.Document;
+
+/** perf server and client on loopback over the TCP provider: both print parseable perftest lines. */
+class PerfEndToEndTest {
+
+    record Out(int status, String out, String err) {}
+
+    private static Out run(String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int s = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        return new Out(s, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Runs a server, waits until it listens, runs the client; returns {server, client}. */
+    private static Out[] pair(List<String> serverArgs, List<String> clientArgs) throws Exception {
+        ByteArrayOutputStream so = new ByteArrayOutputStream();
+        ByteArrayOutputStream se = new ByteArrayOutputStream();
+        CompletableFuture<Integer> server = CompletableFuture.supplyAsync(() -> Main.run(serverArgs.toArray(String[]::new),
+                new PrintStream(so, true, StandardCharsets.UTF_8), new PrintStream(se, true, StandardCharsets.UTF_8)));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!(so.toString(StandardCharsets.UTF_8) + se.toString(StandardCharsets.UTF_8)).contains("Waiting for a client")) {
+            assertTrue(System.nanoTime() < deadline && !server.isDone(), () -> "the server did not start: "
+                    + so.toString(StandardCharsets.UTF_8) + se.toString(StandardCharsets.UTF_8));
+            Thread.sleep(10);
+        }
+        Out client = run(clientArgs.toArray(String[]::new));
+        int s = server.get(60, TimeUnit.SECONDS);
+        return new Out[] {new Out(s, so.toString(StandardCharsets.UTF_8), se.toString(StandardCharsets.UTF_8)), client};
+    }
+
+    /** The result lines: those starting with a number, split into columns. */
+    static List<double[]> rows(String text) {
+        List<double[]> rows = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (line.matches("^\\s*\\d+\\s+\\d+\\s.*")) {
+                rows.add(Arrays.stream(line.trim().split("\\s+")).mapToDouble(Double::parseDouble).toArray());
+            }
+        }
+        return rows;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"write_bw", "read_bw", "send_bw", "write_lat", "read_lat", "send_lat", "atomic_lat"})
+    @Timeout(120)
+    void everyTestRunsOnLoopback(String test) throws Exception {
+        int port = freePort();
+        boolean bw = test.endsWith("_bw");
+        List<String> common = List.of("--provider", "tcp", "-p", Integer.toString(port));
+        List<String> server = new ArrayList<>(List.of("perf", test));
+        server.addAll(common);
+        List<String> client = new ArrayList<>(List.of("perf", test, "127.0.0.1", "-n", "200"));
+        client.addAll(common);
+        if (!test.equals("atomic_lat")) {
+            client.addAll(List.of("-s", bw ? "4096" : "64"));
+        }
+        if (bw) {
+            client.addAll(List.of("-t", "16"));
+        }
+        Out[] r = pair(server, client);
+        assertEquals(0, r[0].status(), () -> "server: " + r[0]);
+        assertEquals(0, r[1].status(), () -> "client: " + r[1]);
+        for (Out o : r) {
+            List<double[]> rows = rows(o.out());
+            assertEquals(1, rows.size(), () -> "one result line expected: " + o);
+            double[] row = rows.getFirst();
+            assertEquals(bw ? 5 : 9, row.length, () -> "columns: " + o);
+            assertEquals(test.equals("atomic_lat") ? 8 : bw ? 4096 : 64, row[0], 0, o::toString);
+            assertEquals(200, row[1], 0, o::toString);
+            if (bw) {
+                assertTrue(row[3] > 0 && row[2] >= row[3] && row[4] > 0, () -> "bw numbers: " + o);
+            } else {
+                assertTrue(row[2] > 0 && row[2] <= row[4] && row[4] <= row[3], () -> "min <= typical <= max: " + o);
+                assertTrue(row[7] <= row[8] && row[8] <= row[3], () -> "percentiles: " + o);
+            }
+        }
+        assertTrue(r[1].out().contains(bw ? "BW average[MB/sec]" : "t_typical[usec]"), r[1]::toString);
+    }
+
+    @Test
+    @Timeout(120)
+    void jsonOutput() throws Exception {
+        int port = freePort();
+        Out[] r = pair(List.of("perf", "write_lat", "--provider", "tcp", "-p", "" + port, "--json"),
+                List.of("perf", "write_lat", "localhost", "--provider", "tcp", "-p", "" + port, "-n", "100", "--json"));
+        for (Out o : r) {
+            assertEquals(0, o.status(), o::toString);
+            String json = o.out().trim();
+            assertTrue(json.startsWith("{\"test\":\"write_lat\"") && json.endsWith("}"), o::toString);
+            assertTrue(json.contains("\"results\":[{\"bytes\":2,\"iterations\":100,\"t_min_usec\":"), o::toString);
+            assertEquals(1, json.lines().count(), "one JSON document on stdout, banner on stderr: " + o);
+        }
+    }
+
+    @Test
+    @Timeout(180)
+    void sweepWritesAChart(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        Path svg = dir.resolve("charts/write_bw.svg");
+        Out[] r = pair(List.of("perf", "write_bw", "--provider", "tcp", "-p", "" + port),
+                List.of("perf", "write_bw", "127.0.0.1", "--provider", "tcp", "-p", "" + port, "-a", "-n", "20",
+                        "-t", "4", "--svg", svg.toString()));
+        assertEquals(0, r[0].status(), r[0]::toString);
+        assertEquals(0, r[1].status(), r[1]::toString);
+        List<double[]> rows = rows(r[1].out());
+        assertEquals(23, rows.size(), r[1]::toString);
+        assertEquals(2, rows.getFirst()[0], 0);
+        assertEquals(8 << 20, rows.getLast()[0], 0);
+        assertEquals(23, rows(r[0].out()).size(), r[0]::toString);
+        Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Files.newInputStream(svg));
+        assertEquals("svg", d.getDocumentElement().getNodeName());
+        assertEquals(46, d.getElementsByTagName("circle").getLength());
+    }
+
+    @Test
+    @Timeout(60)
+    void clientAndServerDisagreeOnTheTest() throws Exception {
+        int port = freePort();
+        Out[] r = pair(List.of("perf", "write_bw", "--provider", "tcp", "-p", "" + port),
+                List.of("perf", "read_lat", "127.0.0.1", "--provider", "tcp", "-p", "" + port));
+        assertEquals(Main.USAGE, r[1].status(), r[1]::toString);
+        assertTrue(r[1].err().contains("write_bw"), r[1]::toString);
+        assertEquals(Main.USAGE, r[0].status(), r[0]::toString);
+    }
+}
