@@ -72,13 +72,14 @@ class RcPingpongInteropTest {
     }
 
     static void checkTool(Tool tool, int rc) {
-        String out = tool.output();
-        assertEquals(0, rc, "ibv_rc_pingpong exit status; its output:\n" + out);
+        // rc is the exit status (0 when the tool was waited for elsewhere)
+        String all = tool.output() + tool.errors();
+        assertEquals(0, rc, "ibv_rc_pingpong exit status; its output:\n" + tool.report());
         for (String bad : new String[] {"invalid data", "Failed", "Couldn't", "failed", "error", "Error"}) {
-            assertTrue(!out.contains(bad), "ibv_rc_pingpong reported '" + bad + "':\n" + out);
+            assertTrue(!all.contains(bad), "ibv_rc_pingpong reported '" + bad + "':\n" + tool.report());
         }
-        assertTrue(out.contains(ITERS + " iters in"), "ibv_rc_pingpong did not finish its " + ITERS
-                + " iterations:\n" + out);
+        assertTrue(tool.output().contains(ITERS + " iters in"), "ibv_rc_pingpong did not finish its " + ITERS
+                + " iterations:\n" + tool.report());
     }
 
     private static String[] tool(int gid, int port, String server) {
@@ -93,8 +94,20 @@ class RcPingpongInteropTest {
 
     @Test
     void toolIsServerWeAreClient() throws Exception {
+        checkTool(toolServer(18601, false), 0);
+    }
+
+    /** The check is live: a last message without 0 at the start of page 1 makes the tool's -c complain. */
+    @Test
+    void toolServerNoticesBadData() throws Exception {
+        Tool tool = toolServer(18603, true);
+        assertTrue(tool.output().contains("invalid data in page 1"), "ibv_rc_pingpong -c did not notice:\n"
+                + tool.report());
+    }
+
+    /** Runs the tool as server against our client; {@code spoilLast} breaks the -c rule in the last message. */
+    private Tool toolServer(int port, boolean spoilLast) throws Exception {
         int gid = Guest.gidIndex();
-        int port = 18601;
         try (Tool tool = Tool.start(tool(gid, port, null));
              SpiPeer us = new SpiPeer(Guest.config("oob", gid))) {
             us.connect(new InetSocketAddress(Guest.address(), port), tool, Duration.ofSeconds(60));
@@ -104,6 +117,9 @@ class RcPingpongInteropTest {
             us.postReceive(RECV, buf, SIZE, SIZE);
             for (int i = 0; i < ITERS; i++) {
                 byte[] m = message(i);
+                if (spoilLast && i == ITERS - 1) {
+                    m[PAGE] = 1;
+                }
                 MemorySegment.copy(m, 0, out, ValueLayout.JAVA_BYTE, 0, SIZE);
                 in.fill((byte) 0xee);
                 us.postSend(SEND + i, buf, 0, SIZE);
@@ -113,7 +129,9 @@ class RcPingpongInteropTest {
                     us.postReceive(RECV + i + 1, buf, SIZE, SIZE);
                 }
             }
-            checkTool(tool, tool.await(Duration.ofSeconds(120)));
+            int rc = tool.await(Duration.ofSeconds(120));
+            assertEquals(0, rc, "ibv_rc_pingpong exit status; its output:\n" + tool.report());
+            return tool;
         }
     }
 

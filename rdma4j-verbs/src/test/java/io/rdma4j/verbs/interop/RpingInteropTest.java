@@ -67,15 +67,19 @@ class RpingInteropTest {
 
     static void checkTool(Tool tool, int rc, String dataPrefix) {
         String out = tool.output();
-        assertEquals(0, rc, "rping exit status; its output:\n" + out);
+        // the server's loop ends by finding DISCONNECTED (state 10) where it waits for the next
+        // advertisement: it says so on stderr and exits 0; any other "wait for" is a failure
+        String errors = tool.errors().replace("wait for RDMA_READ_ADV state 10\n", "");
+        assertEquals(0, rc, "rping exit status; its output:\n" + tool.report());
         for (String bad : new String[] {"mismatch", "bogus", "wait for", "error", "failed", "Failed", "unhandled"}) {
-            assertTrue(!out.contains(bad), "rping reported '" + bad + "':\n" + out);
+            assertTrue(!out.contains(bad) && !errors.contains(bad), "rping reported '" + bad + "':\n" + tool.report());
         }
         for (int i = 0; i < COUNT; i++) {
             String line = dataPrefix + new String(pingData(i, SIZE), 0, SIZE - 1, StandardCharsets.US_ASCII);
-            assertTrue(out.contains(line + "\n"), "rping did not print ping " + i + " as expected ('" + line
-                    + "'):\n" + out);
+            assertTrue(out.contains(line + "\n"), "rping did not print ping " + i + " as expected ('"
+                    + line.substring(0, 40) + "...'):\n" + tool.report());
         }
+        assertEquals(COUNT, out.lines().filter(l -> l.startsWith(dataPrefix)).count(), "ping lines:\n" + tool.report());
     }
 
     private static String[] rping(String role, int port, boolean validate) {
@@ -128,7 +132,21 @@ class RpingInteropTest {
 
     @Test
     void weAreServerToolIsClient() throws Exception {
-        int port = 7182;
+        Tool tool = serveRpingClient(7182, -1);
+        checkTool(tool, tool.await(Duration.ofSeconds(60)), "ping data: ");
+    }
+
+    /** The check is live: one byte wrong in what we write back, and rping -V says so and fails. */
+    @Test
+    void rpingClientNoticesBadData() throws Exception {
+        Tool tool = serveRpingClient(7183, 3);
+        int rc = tool.await(Duration.ofSeconds(60));
+        assertTrue(rc != 0 && tool.errors().contains("data mismatch"), "rping -V did not notice (exit " + rc
+                + "):\n" + tool.report());
+    }
+
+    /** Our rdma_cm server for an rping client; from ping {@code spoil} on, one byte of the echo is wrong. */
+    private Tool serveRpingClient(int port, int spoil) throws Exception {
         try (SpiPeer us = new SpiPeer(Guest.config("cm", Guest.gidIndex()))) {
             us.listen(new InetSocketAddress(Guest.address(), port));
             try (Tool tool = Tool.start(rping("-c", port, true))) {
@@ -177,14 +195,18 @@ class RpingInteropTest {
                     while (strlen < SIZE && data[strlen] != 0) {
                         strlen++;
                     }
+                    if (pings == spoil) {
+                        buf.segment().set(ValueLayout.JAVA_BYTE, 20, (byte) '#');
+                    }
                     us.postRdma(++wr, WorkOpcode.WRITE, buf, 0, Math.min(SIZE, strlen + 1), addr, rkey);
                     us.awaitAll(STEP, wr);
                     us.postSend(++wr, msgs, 0, INFO);
                     us.awaitAll(STEP, wr);
                     pings++;
                 }
-                assertEquals(COUNT, pings, "pings served");
-                checkTool(tool, tool.await(Duration.ofSeconds(60)), "ping data: ");
+                assertEquals(spoil < 0 ? COUNT : spoil + 1, pings, "pings served");
+                tool.await(Duration.ofSeconds(60));
+                return tool;
             }
         }
     }

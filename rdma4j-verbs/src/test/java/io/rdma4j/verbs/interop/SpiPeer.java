@@ -68,7 +68,7 @@ final class SpiPeer implements AutoCloseable {
                 return;
             } catch (ConnectionException e) {
                 if (!tool.alive()) {
-                    throw new AssertionError("the tool ended before we could connect: " + tool.output(), e);
+                    throw new AssertionError("the tool ended before we could connect:\n" + tool.report(), e);
                 }
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("could not connect to " + remote + " in " + timeout + ": " + e, e);
