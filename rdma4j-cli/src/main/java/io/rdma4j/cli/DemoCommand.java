@@ -2,6 +2,7 @@ package io.rdma4j.cli;
 
 import io.rdma4j.Access;
 import io.rdma4j.Connection;
+import io.rdma4j.ConnectionClosedException;
 import io.rdma4j.Grant;
 import io.rdma4j.GrantException;
 import io.rdma4j.GrantRefusedException;
@@ -526,11 +527,13 @@ public final class DemoCommand implements Callable<Integer> {
                 expect(Arrays.equals(victim.getBytes(0, 4096), before), "the target memory changed");
                 String status = ((RemoteAccessException) failure).status().name();
                 if (!revoke) {
-                    expectThrows(GrantException.class, "a new write after expiry",
+                    // As on verbs RC, the remote access error moved the connection to the error
+                    // state: later operations are refused before posting, naming that failure.
+                    expectThrows(ConnectionClosedException.class, "a new write after the remote access error",
                             () -> holder.write(src.slice(0, 8), r.slice(0, 8)));
                 }
                 return "IBV_WC_" + status + " at the peer, 4096 B unchanged"
-                        + (revoke ? "" : "; later writes refused before posting");
+                        + (revoke ? "" : "; the connection is then in error, later writes refused");
             }
         }
 

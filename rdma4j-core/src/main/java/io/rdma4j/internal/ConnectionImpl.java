@@ -10,6 +10,8 @@ import io.rdma4j.Grant;
 import io.rdma4j.GrantRefusedException;
 import io.rdma4j.LeaseExpiredException;
 import io.rdma4j.LocalSlice;
+import io.rdma4j.MemoryInUseException;
+import io.rdma4j.OperationTimeoutException;
 import io.rdma4j.ProtocolException;
 import io.rdma4j.RdmaException;
 import io.rdma4j.Received;
@@ -71,6 +73,9 @@ final class ConnectionImpl implements Connection, EndpointHandler {
 
     private volatile ProviderEndpoint endpoint;
     private volatile boolean closing;
+    /** Counted down when close has freed everything; a concurrent close waits for it. */
+    private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
+    private volatile Thread closer;
     private volatile RdmaException broken;
     private boolean closed;
     private int outstanding;
@@ -193,13 +198,14 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     }
 
     private void checkUsable() {
-        if (closing) {
-            throw new ResourceClosedException("this connection to " + remoteAddressOrUnknown() + " is closed");
-        }
+        // A failure first: the connection closes itself after one, and its cause is what the caller needs.
         RdmaException b = broken;
         if (b != null) {
             throw new ConnectionClosedException("this connection to " + remoteAddressOrUnknown()
                     + " failed and accepts no more operations: " + b.getMessage(), b);
+        }
+        if (closing) {
+            throw new ResourceClosedException("this connection to " + remoteAddressOrUnknown() + " is closed");
         }
     }
 
@@ -225,6 +231,7 @@ final class ConnectionImpl implements Connection, EndpointHandler {
         MrState mr = local == null ? null : stateOf(local, context);
         long remoteAddress = 0;
         int rkey = 0;
+        checkUsable(); // before the grant checks: a dead connection invalidated its grants too
         if (remote != null) {
             RemoteMrImpl r = checkRemote(remote, op);
             remoteAddress = remote.address();
@@ -291,10 +298,10 @@ final class ConnectionImpl implements Connection, EndpointHandler {
         MemorySegment localSeg;
         int lkey;
         if (mr == null) {
-            localSeg = atomicScratch.segment().asSlice(8L * s.index, 8);
+            localSeg = s.slice(atomicScratch.segment(), 8L * s.index, 8);
             lkey = atomicScratch.lkey();
         } else {
-            localSeg = mr.segment.asSlice(offset, length);
+            localSeg = s.slice(mr.segment, offset, length);
             lkey = mr.lkey;
         }
         s.atomicResult = (op == WorkOpcode.FETCH_AND_ADD || op == WorkOpcode.COMPARE_AND_SWAP) ? localSeg : null;
@@ -358,26 +365,17 @@ final class ConnectionImpl implements Connection, EndpointHandler {
         }
     }
 
-    /** Posts queued operations while send slots are free; caller holds postLock. */
+    /**
+     * Posts queued operations while send slots are free, in order; caller holds postLock. A batch
+     * larger than the free slots goes out in parts (each one doorbell), so no batch is too big.
+     */
     private void drainWaitingLocked() {
-        while (!waiting.isEmpty() && broken == null && !closing) {
-            Pending p = waiting.peek();
-            int need = p.batch == null ? 1 : p.batch.size;
-            if (freeSendTop < need) {
-                break;
-            }
-            if (p.batch == null) {
-                waiting.poll();
+        while (!waiting.isEmpty() && broken == null && !closing && freeSendTop > 0) {
+            while (!waiting.isEmpty() && freeSendTop > 0) {
+                Pending q = waiting.poll();
                 OpSlot s = slots[freeSend[--freeSendTop]];
-                fill(s, p.op, p.mr, p.lend, p.offset, p.length, p.remoteAddress, p.rkey, p.compareOrAdd, p.swap,
-                        p.immediate, p.future, null, p.returnsAtomic);
-            } else {
-                for (int i = 0; i < need; i++) {
-                    Pending q = waiting.poll();
-                    OpSlot s = slots[freeSend[--freeSendTop]];
-                    fill(s, q.op, q.mr, q.lend, q.offset, q.length, q.remoteAddress, q.rkey, q.compareOrAdd, q.swap,
-                            q.immediate, null, q.batch, q.returnsAtomic);
-                }
+                fill(s, q.op, q.mr, q.lend, q.offset, q.length, q.remoteAddress, q.rkey, q.compareOrAdd, q.swap,
+                        q.immediate, q.batch == null ? q.future : null, q.batch, q.returnsAtomic);
             }
             postSendLocked(0);
         }
@@ -387,10 +385,8 @@ final class ConnectionImpl implements Connection, EndpointHandler {
 
     /** Posts a checked batch: every entry is lent before any is posted; a refused one posts nothing. */
     void submitBatch(BatchImpl.Entry[] entries, int count, BatchImpl.State state) {
-        if (count > sendDepth) {
-            throw new IllegalArgumentException("a batch of " + count + " exceeds the send queue depth " + sendDepth);
-        }
         MrState[] states = new MrState[count];
+        checkUsable();
         for (int i = 0; i < count; i++) {
             BatchImpl.Entry e = entries[i];
             states[i] = stateOf(e.local(), context);
@@ -416,7 +412,12 @@ final class ConnectionImpl implements Connection, EndpointHandler {
                     boolean exclusive = e.op() == WorkOpcode.READ || e.op() == WorkOpcode.FETCH_AND_ADD
                             || e.op() == WorkOpcode.COMPARE_AND_SWAP;
                     Lend l = new Lend();
-                    states[i].lend(l, e.local().offset(), e.local().length(), exclusive, "batch entry " + i + " (" + e.op() + ")");
+                    try {
+                        states[i].lend(l, e.local().offset(), e.local().length(), exclusive, e.op().name());
+                    } catch (MemoryInUseException conflict) {
+                        // the entry's index only on failure: no message is built per entry
+                        throw new MemoryInUseException("batch entry " + i + ": " + conflict.getMessage(), conflict);
+                    }
                     lends[i] = l;
                 }
             } catch (RuntimeException ex) {
@@ -458,7 +459,7 @@ final class ConnectionImpl implements Connection, EndpointHandler {
             s.future = f;
             s.activeLend = s.lend;
             s.bytes = dst.length();
-            s.request.set(s.wrId(id), WorkOpcode.RECV, mr.segment.asSlice(dst.offset(), dst.length()), mr.lkey);
+            s.request.set(s.wrId(id), WorkOpcode.RECV, s.slice(mr.segment, dst.offset(), dst.length()), mr.lkey);
             postBatch[0] = s.request;
             outstanding++;
             try {
@@ -790,7 +791,19 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     @Override
     public RemoteMr acceptGrant() {
         Blocking.checkMayBlock("acceptGrant");
-        return Blocking.await(acceptGrantAsync(), timeout(), "acceptGrant");
+        CompletableFuture<RemoteMr> f = acceptGrantAsync();
+        try {
+            return Blocking.await(f, timeout(), "acceptGrant");
+        } catch (OperationTimeoutException e) {
+            // Give up the place in line: the next grant goes to the next waiter or stays unclaimed.
+            synchronized (unclaimedGrants) {
+                grantWaiters.remove(f);
+            }
+            if (!f.cancel(false)) {
+                return f.join(); // it arrived just now
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -818,7 +831,16 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     @Override
     public RemoteMr requestRemote(long size, Access access, Duration lease) {
         Blocking.checkMayBlock("requestRemote");
-        return Blocking.await(requestRemoteAsync(size, access, lease), timeout(), "requestRemote");
+        CompletableFuture<RemoteMr> f = requestRemoteAsync(size, access, lease);
+        try {
+            return Blocking.await(f, timeout(), "requestRemote");
+        } catch (OperationTimeoutException e) {
+            // Cancelled: when the grant comes after all, onGrant releases it at once.
+            if (!f.cancel(false)) {
+                return f.join();
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -850,18 +872,24 @@ final class ConnectionImpl implements Connection, EndpointHandler {
             if (f == null) {
                 throw new ProtocolException("peer answered request " + m.requestId() + " that this side never made");
             }
-            context.completeValue(f, r);
+            if (!f.complete(r)) {
+                release(r); // the caller gave up (timeout or cancel): the peer gets its memory back now
+            }
             return;
         }
-        CompletableFuture<RemoteMr> waiter;
-        synchronized (unclaimedGrants) {
-            waiter = grantWaiters.poll();
-            if (waiter == null) {
-                unclaimedGrants.add(r);
-                return;
+        while (true) {
+            CompletableFuture<RemoteMr> waiter;
+            synchronized (unclaimedGrants) {
+                waiter = grantWaiters.poll();
+                if (waiter == null) {
+                    unclaimedGrants.add(r);
+                    return;
+                }
             }
+            if (waiter.complete(r)) {
+                return;
+            } // a waiter that timed out or was cancelled: the grant goes to the next one
         }
-        context.completeValue(waiter, r);
     }
 
     // ------------------------------------------------------------------ control channel plumbing
@@ -979,13 +1007,56 @@ final class ConnectionImpl implements Connection, EndpointHandler {
     @Override
     public void close() {
         ConnectionClosedException cause = new ConnectionClosedException("the connection to " + remoteAddressOrUnknown() + " was closed");
+        boolean already;
         synchronized (postLock) {
-            if (closing) {
-                return;
+            already = closing;
+            if (!already) {
+                closing = true;
+                closer = Thread.currentThread();
+                failWaitingLocked(cause, false);
             }
-            closing = true;
-            failWaitingLocked(cause, false);
         }
+        if (already) {
+            awaitClosed(); // outside postLock: the closing thread needs it
+            return;
+        }
+        try {
+            closeOnce(cause);
+        } finally {
+            closeDone.countDown();
+        }
+    }
+
+    /**
+     * Another thread is closing (often the background close after a failure): wait for it, so
+     * that everything is freed when any close returns. Not on a poller (the close may need it to
+     * drain completions) nor in the closing thread itself; boundedly.
+     */
+    private void awaitClosed() {
+        if (Thread.currentThread() instanceof Poller || Thread.currentThread() == closer) {
+            return;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (!closeDone.await(30, TimeUnit.SECONDS)) {
+                        LOG.log(System.Logger.Level.WARNING, "closing the connection to " + remoteAddressOrUnknown()
+                                + " takes more than 30 s; not waiting longer");
+                    }
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeOnce(ConnectionClosedException cause) {
         failControlWaiters(cause);
         ProviderEndpoint ep = endpoint;
         if (ep != null) {

@@ -14,7 +14,8 @@ final class Lend {
     Lend prev;
     Lend next;
 
+    /** Whether {@code [off, off + len)} shares a byte with this lend; empty ranges share none. */
     boolean overlaps(long off, long len) {
-        return off < offset + length && offset < off + len;
+        return length > 0 && len > 0 && off < offset + length && offset < off + len;
     }
 }

@@ -26,9 +26,16 @@ final class MemoryPool implements AutoCloseable {
     private final int orders;
     private final Arena arena = Arena.ofShared();
     private final List<Chunk> chunks = new ArrayList<>();
+    /** Dedicated blocks still out: the pool frees them if it closes first. */
+    private final java.util.Set<Block> dedicated = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private long bytesInUse;
     private long dedicatedBytes;
     private boolean closed;
+    /** Open views into this pool's memory: while any is open, closing defers freeing the memory. */
+    private int pins;
+    /** After a close deferred by pins: what the last unpin frees. */
+    private List<Arena> deferredArenas;
+    private long deferredBytes;
 
     MemoryPool(ProviderDevice device, long chunkSize) {
         this.device = device;
@@ -79,11 +86,13 @@ final class MemoryPool implements AutoCloseable {
         try {
             MemorySegment seg = own.allocate(rounded, 4096);
             MemoryRegistration reg = device.register(seg, AccessFlags.LOCAL_WRITE);
+            Block b = new Block(seg.asSlice(0, size), reg, null, -1, -1, own);
             synchronized (this) {
                 checkOpen();
                 dedicatedBytes += rounded;
+                dedicated.add(b);
             }
-            return new Block(seg.asSlice(0, size), reg, null, -1, -1, own);
+            return b;
         } catch (RuntimeException | Error e) {
             own.close();
             throw e;
@@ -98,11 +107,14 @@ final class MemoryPool implements AutoCloseable {
     void free(Block block) {
         if (block.chunk == null) {
             long bytes = (block.segment.byteSize() + 4095) & ~4095L;
-            block.registration.close();
-            block.dedicatedArena.close();
             synchronized (this) {
+                if (!dedicated.remove(block)) {
+                    return; // the pool closed and freed it already
+                }
                 dedicatedBytes -= bytes;
             }
+            block.registration.close();
+            block.dedicatedArena.close();
             return;
         }
         long blockBytes = (long) MIN_BLOCK << block.order;
@@ -130,9 +142,31 @@ final class MemoryPool implements AutoCloseable {
         }
     }
 
-    /** Bytes handed out from chunks (rounded to blocks) plus dedicated allocations. */
+    /**
+     * Bytes handed out from chunks (rounded to blocks) plus dedicated allocations; once closed,
+     * what is still allocated because open views defer the free, else 0.
+     */
     synchronized long bytesInUse() {
-        return bytesInUse + dedicatedBytes;
+        return closed ? deferredBytes : bytesInUse + dedicatedBytes;
+    }
+
+    /** An open view points into pool memory: a close of the pool must not free it until {@link #unpin}. */
+    synchronized void pin() {
+        pins++;
+    }
+
+    /** A view closed; the last one frees the memory of a pool closed meanwhile. */
+    void unpin() {
+        List<Arena> free;
+        synchronized (this) {
+            if (--pins > 0 || deferredArenas == null) {
+                return;
+            }
+            free = deferredArenas;
+            deferredArenas = null;
+            deferredBytes = 0;
+        }
+        free.forEach(Arena::close);
     }
 
     /** Registered chunk count. */
@@ -140,19 +174,44 @@ final class MemoryPool implements AutoCloseable {
         return chunks.size();
     }
 
-    /** Deregisters and frees every chunk; blocks still out become invalid. */
+    /**
+     * Deregisters and frees every chunk and every dedicated block still out; those blocks become
+     * invalid. While views are open the memory stays allocated (not registered) until the last
+     * one closes, so no view's segment ever points at freed memory.
+     */
     @Override
     public void close() {
+        List<Block> out;
+        List<Arena> free = new ArrayList<>();
+        boolean deferred;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
+            out = List.copyOf(dedicated);
+            dedicated.clear();
+            free.add(arena);
+            for (Block b : out) {
+                free.add(b.dedicatedArena);
+            }
+            deferred = pins > 0;
+            if (deferred) {
+                deferredArenas = free;
+                deferredBytes = (long) chunks.size() * chunkSize + dedicatedBytes;
+            }
+            bytesInUse = 0;
+            dedicatedBytes = 0;
         }
         for (Chunk c : chunks) {
             c.registration.close();
         }
-        arena.close();
+        for (Block b : out) {
+            b.registration.close();
+        }
+        if (!deferred) {
+            free.forEach(Arena::close);
+        }
     }
 
     /** One registered chunk and its buddy free lists (intrusive, indexed by min-block number). */

@@ -33,8 +33,29 @@ final class OpSlot {
     /** Set at post only while the JFR operation event is enabled. */
     OperationEvent event;
 
+    // The last local slice made for this slot's descriptor, reused while the caller keeps
+    // posting the same range (the steady state): the post then allocates no segment view.
+    private MemorySegment sliceBase;
+    private long sliceOffset = -1;
+    private long sliceLength;
+    private MemorySegment slice;
+
     OpSlot(int index) {
         this.index = index;
+    }
+
+    /**
+     * {@code base.asSlice(offset, length)}, the same instance as last time when the range is
+     * the same. Segments are immutable views, so sharing one between posts is safe.
+     */
+    MemorySegment slice(MemorySegment base, long offset, long length) {
+        if (base != sliceBase || offset != sliceOffset || length != sliceLength) {
+            slice = base.asSlice(offset, length);
+            sliceBase = base;
+            sliceOffset = offset;
+            sliceLength = length;
+        }
+        return slice;
     }
 
     long wrId(int connectionId) {

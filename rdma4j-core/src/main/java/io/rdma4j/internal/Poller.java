@@ -14,8 +14,18 @@ import java.util.concurrent.TimeUnit;
  */
 final class Poller extends Thread implements CompletionHandler {
     private static final System.Logger LOG = System.getLogger("io.rdma4j.poller");
-    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
-    private static final long YIELD_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    /**
+     * How long an adaptive poller spins before it yields. Spinning pays only with a core to
+     * spare: on two cores or fewer the spinning poller takes the core the posting thread or
+     * the provider's threads (the tcp provider's event loops do the NIC's work) need, and
+     * costs both bandwidth and latency; there it starts with yielding at once.
+     * {@code -Drdma4j.poller.spinMicros} overrides.
+     */
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(
+            Long.getLong("rdma4j.poller.spinMicros", Runtime.getRuntime().availableProcessors() <= 2 ? 0 : 50));
+    /** When an adaptive poller stops yielding and blocks; {@code -Drdma4j.poller.yieldMicros} overrides. */
+    private static final long YIELD_NANOS = SPIN_NANOS
+            + TimeUnit.MICROSECONDS.toNanos(Long.getLong("rdma4j.poller.yieldMicros", 200));
     private static final int BATCH = 64;
 
     private final ContextImpl context;

@@ -18,6 +18,7 @@ final class ViewImpl implements MemoryView {
     ViewImpl(MrState state, long offset, long length, boolean readOnly) {
         this.state = state;
         state.lend(lend, offset, length, !readOnly, readOnly ? "a read view" : "a write view");
+        state.context().pool().pin(); // the memory must outlive the view, even if the context closes first
         Arena a = Arena.ofConfined();
         MemorySegment s = ScopedSegments.bind(state.segment.asSlice(offset, length), a);
         this.scope = a;
@@ -34,6 +35,7 @@ final class ViewImpl implements MemoryView {
         if (scope.scope().isAlive()) {
             scope.close();
             state.unlend(lend);
+            state.context().pool().unpin();
         }
     }
 }

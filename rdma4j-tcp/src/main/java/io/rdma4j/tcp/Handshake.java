@@ -13,9 +13,11 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 
 /**
- * Connection set-up: the connector sends HELLO with its queue depths, the acceptor answers READY
- * with its own, each in one fixed-size frame read with a deadline. Both sides are selected on by
- * their event loops before {@code connect}/{@code accept} return, so either may post at once.
+ * Connection set-up, three frames each read with a deadline: the connector sends HELLO with its
+ * queue depths, the acceptor answers READY with its own, the connector confirms with READY. The
+ * confirmation is what keeps a connector that gave up (its HELLO still in the backlog, its socket
+ * closed) from being handed to the next {@code accept}. Both sides are selected on by their event
+ * loops before {@code connect}/{@code accept} return, so either may post at once.
  */
 final class Handshake {
     private Handshake() {}
@@ -29,6 +31,7 @@ final class Handshake {
             ch.socket().connect(remote, millisLeft(deadline));
             write(ch, Frame.HELLO, spec);
             int peerDepth = read(ch, Frame.READY, deadline);
+            write(ch, Frame.READY, spec);
             TcpEndpoint ep = new TcpEndpoint(device, ch, spec, peerDepth);
             ep.start();
             return ep;
@@ -54,6 +57,7 @@ final class Handshake {
         configure(ch);
         int peerDepth = read(ch, Frame.HELLO, deadline);
         write(ch, Frame.READY, spec);
+        read(ch, Frame.READY, deadline);
         TcpEndpoint ep = new TcpEndpoint(device, ch, spec, peerDepth);
         ep.start();
         return ep;

@@ -1,5 +1,6 @@
 package io.rdma4j.tcp;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -8,7 +9,18 @@ import java.nio.ByteOrder;
  * memory it carries (never a copy). Pooled per endpoint, so the steady state allocates nothing.
  */
 final class OutFrame {
-    final ByteBuffer header = ByteBuffer.allocateDirect(Frame.HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Payloads up to this size are copied behind the header at post time (like
+     * {@code IBV_SEND_INLINE}) instead of written from a view of registered memory: one buffer
+     * for the socket instead of two, and no per-write allocation by the JDK, which tracks every
+     * segment-backed buffer of a gathering write with two small objects.
+     */
+    static final int INLINE_MAX = 256;
+
+    final ByteBuffer header = ByteBuffer.allocateDirect(Frame.HEADER_SIZE + INLINE_MAX)
+            .order(ByteOrder.LITTLE_ENDIAN).limit(Frame.HEADER_SIZE);
+    /** {@link #header} as a segment, for copying inline payloads without allocating. */
+    private final MemorySegment headerSegment = MemorySegment.ofBuffer(header.duplicate().clear());
     /** The payload, or null. */
     ByteBuffer payload;
     /** The registration {@link #view} was made from, so it can be reused for the next frame. */
@@ -30,6 +42,13 @@ final class OutFrame {
         payload = view;
     }
 
+    /** Copies {@code [offset, offset + length)} of {@code reg} behind the header; length <= {@link #INLINE_MAX}. */
+    void payloadInline(TcpRegistration reg, long offset, int length) {
+        MemorySegment.copy(reg.segment(), offset, headerSegment, Frame.HEADER_SIZE, length);
+        header.limit(Frame.HEADER_SIZE + length);
+        payload = null;
+    }
+
     boolean written() {
         return header.remaining() == 0 && (payload == null || payload.remaining() == 0);
     }
@@ -40,7 +59,7 @@ final class OutFrame {
     }
 
     void reset() {
-        header.clear();
+        header.clear().limit(Frame.HEADER_SIZE);
         payload = null;
         if (acquired != null) {
             acquired.release();

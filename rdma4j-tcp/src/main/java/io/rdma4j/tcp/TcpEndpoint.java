@@ -116,6 +116,7 @@ final class TcpEndpoint implements ProviderEndpoint {
     private long curOperand2;
     private int payloadLeft;
     private ByteBuffer dest; // null: skip the payload
+    private boolean lastPayloadDirect; // the last header announced a payload worth reading directly
     private TcpRegistration destRegistration; // acquired for the frame being placed
     private PostedReceive curReceive;
     private TcpRegistration readViewOwner;
@@ -183,6 +184,9 @@ final class TcpEndpoint implements ProviderEndpoint {
                 }
                 writeLock.lock();
                 locked = true;
+                if (reqHead == reqTail) {
+                    lastProgress = System.nanoTime(); // the silence timer runs from the first outstanding request
+                }
                 for (int i = offset; i < offset + count; i++) {
                     PendingRequest p = nextRequestSlot();
                     fill(p, wrs[i]);
@@ -270,7 +274,11 @@ final class TcpEndpoint implements ProviderEndpoint {
         Frame.put(f.header, 0, p.frameOpcode, p.flags, data ? p.length : 0, p.psn, p.rkey, p.remoteAddress,
                 p.operand, p.operand2);
         if (data && p.length > 0) {
-            f.payloadFrom(p.local, p.localOffset, p.length);
+            if (p.length <= OutFrame.INLINE_MAX) {
+                f.payloadInline(p.local, p.localOffset, p.length);
+            } else {
+                f.payloadFrom(p.local, p.localOffset, p.length);
+            }
         }
         f.opcode = p.frameOpcode;
         offer(f);
@@ -408,11 +416,10 @@ final class TcpEndpoint implements ProviderEndpoint {
                     outCount--;
                     recycle(f);
                 }
-                if (written > 0) {
-                    lastProgress = System.nanoTime();
-                } else {
+                if (written == 0) {
                     break;
                 }
+                // Not progress for the silence timer: the kernel takes bytes for a peer that is gone.
             }
         } catch (IOException e) {
             outputClosed = true;
@@ -474,6 +481,11 @@ final class TcpEndpoint implements ProviderEndpoint {
                         continue;
                     }
                 } else {
+                    if (readState == HEADER && in.position() == 0 && lastPayloadDirect) {
+                        // After a large payload, read only the next header: its payload then goes
+                        // straight into registered memory instead of through `in` (a second copy).
+                        in.limit(Frame.HEADER_SIZE);
+                    }
                     n = channel.read(in);
                     if (n > 0) {
                         lastProgress = System.nanoTime();
@@ -548,6 +560,7 @@ final class TcpEndpoint implements ProviderEndpoint {
                 if (state != OPEN) {
                     return;
                 }
+                lastPayloadDirect = dest != null && payloadLeft >= DIRECT_READ_MIN;
                 if (payloadLeft == 0) {
                     finishFrame();
                     continue;

@@ -59,13 +59,14 @@ final class RawPeer implements AutoCloseable {
         return b.array();
     }
 
-    /** HELLO, then the server's READY. */
+    /** HELLO, the server's READY, our READY. */
     void handshake(int sendDepth) throws IOException {
         out.write(header(MAGIC, HELLO, 0, 0, 0, 0, 0, sendDepth, sendDepth));
         In r = read();
         if (r == null || r.opcode != READY) {
             throw new IOException("no READY from the server: " + r);
         }
+        out.write(header(MAGIC, READY, 0, 0, 0, 0, 0, sendDepth, sendDepth)); // the confirmation
     }
 
     /** Reads frames until a CONTROL GRANT arrives; null if the server closed or went quiet. */

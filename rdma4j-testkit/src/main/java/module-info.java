@@ -1,0 +1,11 @@
+/**
+ * The provider contract: abstract JUnit Jupiter test classes every rdma4j provider runs by
+ * subclassing them with its name. Provider-neutral: everything goes through the public API.
+ */
+module io.rdma4j.testkit {
+    requires transitive io.rdma4j;
+    requires transitive org.junit.jupiter.api;
+
+    exports io.rdma4j.testkit;
+    opens io.rdma4j.testkit to org.junit.platform.commons;
+}
