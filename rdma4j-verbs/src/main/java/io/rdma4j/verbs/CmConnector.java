@@ -48,16 +48,20 @@ final class CmConnector {
             expect(ch, waiter, RdmaCm.RDMA_CM_EVENT_ROUTE_RESOLVED, deadline, remote, () -> false);
             ep = new VerbsEndpoint(device, spec, id);
             id.setAckTimeout(device.ackTimeoutCode);
-            id.connect(ep.control.localInfo().toPrivateData(), device.rdAtomic, device.rdAtomic, device.retryCount,
-                    device.rnrRetry);
+            id.connect(device.plain ? new byte[0] : ep.control.localInfo().toPrivateData(), device.rdAtomic,
+                    device.rdAtomic, device.retryCount, device.rnrRetry);
             CmEvent est = expect(ch, waiter, RdmaCm.RDMA_CM_EVENT_ESTABLISHED, deadline, remote, () -> false);
-            ep.control.connect(QpInfo.fromPrivateData(est.privateData()));
+            if (!device.plain) {
+                ep.control.connect(QpInfo.fromPrivateData(est.privateData()));
+            }
             ep.local = id.localAddress();
             ep.remote = remote;
             ep.tuneAfterEstablished();
             device.events.registerCmId(id.address(), ep);
             id.migrate(device.events.cmChannel);
-            ep.control.sendHello();
+            if (!device.plain) {
+                ep.control.sendHello();
+            }
             ch.close();
             ep.handOver();
             return ep;

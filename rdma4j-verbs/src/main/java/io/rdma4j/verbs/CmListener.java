@@ -133,7 +133,7 @@ final class CmListener implements ProviderListener {
                 reject(child, "request arrived on another RDMA device than " + device.name);
                 return null;
             }
-            peerControl = QpInfo.fromPrivateData(request.privateData());
+            peerControl = device.plain ? null : QpInfo.fromPrivateData(request.privateData());
         } catch (ConnectionException e) {
             reject(child, e.getMessage());
             return null;
@@ -141,14 +141,16 @@ final class CmListener implements ProviderListener {
         VerbsEndpoint ep = null;
         try {
             ep = new VerbsEndpoint(device, spec, child);
-            ep.control.connect(peerControl);
+            if (peerControl != null) {
+                ep.control.connect(peerControl);
+            }
             child.setAckTimeout(device.ackTimeoutCode);
             ep.local = child.localAddress();
             ep.remote = child.peerAddress();
             // from now on ESTABLISHED, REJECTED, DISCONNECTED of this id go to the event loop
             device.events.registerCmId(child.address(), ep);
             child.migrate(device.events.cmChannel);
-            child.accept(ep.control.localInfo().toPrivateData(), Math.min(device.rdAtomic, Math.max(1,
+            child.accept(device.plain ? new byte[0] : ep.control.localInfo().toPrivateData(), Math.min(device.rdAtomic, Math.max(1,
                     request.initiatorDepth())), device.rdAtomic, device.retryCount, device.rnrRetry);
             return ep;
         } catch (RuntimeException e) {

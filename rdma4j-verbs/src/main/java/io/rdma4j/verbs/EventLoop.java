@@ -204,7 +204,8 @@ final class EventLoop implements Runnable {
             case RdmaCm.RDMA_CM_EVENT_REJECTED, RdmaCm.RDMA_CM_EVENT_CONNECT_ERROR,
                  RdmaCm.RDMA_CM_EVENT_UNREACHABLE -> ep.peerGone(new io.rdma4j.ConnectionException(
                     "the connection with " + ep.remoteAddress() + " failed: " + ev));
-            case RdmaCm.RDMA_CM_EVENT_TIMEWAIT_EXIT, RdmaCm.RDMA_CM_EVENT_ESTABLISHED -> { }
+            case RdmaCm.RDMA_CM_EVENT_ESTABLISHED -> ep.onEstablished();
+            case RdmaCm.RDMA_CM_EVENT_TIMEWAIT_EXIT -> { }
             default -> VerbsDevice.LOG.log(System.Logger.Level.DEBUG, "rdma_cm event " + ev + " for " + ep);
         }
     }

@@ -21,6 +21,11 @@ import java.time.Duration;
  * connecting side sends first; the accepting side brings both QPs to RTS before it answers; the
  * connecting side then does the same and sends HELLO on the control QP, which the accepting side
  * waits for. The TCP connection stays open: its end is how each side learns the other is gone.
+ *
+ * <p>With a foreign peer ({@code rdma4j.verbs.control=none}) it is exactly {@code ibv_rc_pingpong}'s
+ * exchange: one record each way (connecting side first; the accepting side brings its QP to RTS
+ * before it answers), then the connecting side writes {@code "done"} (5 bytes with the NUL) and
+ * both close the socket. No control QP is connected; the peer's end shows only as QP errors.
  */
 final class OobConnector {
     private OobConnector() {}
@@ -33,6 +38,9 @@ final class OobConnector {
             socket.connect(remote, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
             socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
             ep = new VerbsEndpoint(device, spec, null);
+            if (device.plain) {
+                return plainConnect(ep, socket);
+            }
             OutputStream out = socket.getOutputStream();
             out.write(ep.localInfo().toWire());
             out.write(ep.control.localInfo().toWire());
@@ -58,6 +66,25 @@ final class OobConnector {
             throw e;
         }
     }
+
+    /** ibv_rc_pingpong's client side: record out, record in, "done" out, close. */
+    private static VerbsEndpoint plainConnect(VerbsEndpoint ep, Socket socket) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(ep.localInfo().toWire());
+        out.flush();
+        QpInfo peer = QpInfo.fromWire(readFully(socket.getInputStream(), QpInfo.WIRE_SIZE), 0);
+        out.write(DONE);
+        out.flush();
+        ep.connectByHand(peer);
+        ep.local = (InetSocketAddress) socket.getLocalSocketAddress();
+        ep.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+        socket.close();
+        ep.handOver();
+        return ep;
+    }
+
+    /** What ibv_rc_pingpong's client writes after reading the server's record: "done" and its NUL. */
+    static final byte[] DONE = {'d', 'o', 'n', 'e', 0};
 
     static void cleanup(VerbsEndpoint ep, Socket socket) {
         if (ep != null) {

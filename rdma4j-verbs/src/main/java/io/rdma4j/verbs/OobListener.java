@@ -61,6 +61,10 @@ final class OobListener implements ProviderListener {
             try {
                 socket.setTcpNoDelay(true);
                 socket.setSoTimeout(HANDSHAKE_MILLIS);
+                if (device.plain) {
+                    ep = new VerbsEndpoint(device, spec, null);
+                    return plainAccept(ep, socket);
+                }
                 byte[] request = OobConnector.readFully(socket.getInputStream(), 2 * QpInfo.WIRE_SIZE);
                 QpInfo peerData = QpInfo.fromWire(request, 0);
                 QpInfo peerControl = QpInfo.fromWire(request, QpInfo.WIRE_SIZE);
@@ -88,6 +92,28 @@ final class OobListener implements ProviderListener {
                 // a broken or foreign peer: wait for the next one
             }
         }
+    }
+
+    /**
+     * ibv_rc_pingpong's server side: read the record, bring the QP to RTS, answer, read the
+     * client's "done" (up to 5 bytes; an early end is tolerated, the QP is connected), close.
+     */
+    private static VerbsEndpoint plainAccept(VerbsEndpoint ep, Socket socket) throws IOException {
+        QpInfo peer = QpInfo.fromWire(OobConnector.readFully(socket.getInputStream(), QpInfo.WIRE_SIZE), 0);
+        ep.connectByHand(peer);
+        OutputStream out = socket.getOutputStream();
+        out.write(ep.localInfo().toWire());
+        out.flush();
+        java.io.InputStream in = socket.getInputStream();
+        byte[] done = new byte[OobConnector.DONE.length];
+        for (int n = 0, r; n < done.length && (r = in.read(done, n, done.length - n)) > 0; n += r) {
+            // until "done\0" or the end
+        }
+        ep.local = (InetSocketAddress) socket.getLocalSocketAddress();
+        ep.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+        socket.close();
+        ep.handOver();
+        return ep;
     }
 
     @Override

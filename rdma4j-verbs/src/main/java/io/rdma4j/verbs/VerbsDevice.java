@@ -42,6 +42,8 @@ final class VerbsDevice implements ProviderDevice {
 
     final ProviderConfig config;
     final boolean oob;
+    /** No control channel: the peer is a foreign program (rdma4j.verbs.control=none). */
+    final boolean plain;
     final IbvContext context;
     private final CmDeviceList cmDevices;
     final IbvPd pd;
@@ -66,6 +68,7 @@ final class VerbsDevice implements ProviderDevice {
                         String name, int port) {
         this.config = config;
         this.oob = oob;
+        this.plain = VerbsProvider.noControl(config);
         this.context = context;
         this.cmDevices = cmDevices;
         this.pd = pd;
@@ -268,6 +271,7 @@ final class VerbsDevice implements ProviderDevice {
 
     @Override
     public String toString() {
-        return "VerbsDevice[" + name + " port " + port + " gid[" + gidIndex + "] " + gid + (oob ? " oob" : " rdma_cm") + "]";
+        return "VerbsDevice[" + name + " port " + port + " gid[" + gidIndex + "] " + gid + (oob ? " oob" : " rdma_cm")
+                + (plain ? " plain" : "") + "]";
     }
 }

@@ -107,6 +107,13 @@ final class VerbsEndpoint implements ProviderEndpoint {
         qp.modify(attr, attr.rts(psn, device.ackTimeoutCode, device.retryCount, device.rnrRetry, device.rdAtomic));
     }
 
+    /** rdma_cm said ESTABLISHED: with a foreign peer that ends the handshake (there is no HELLO). */
+    void onEstablished() {
+        if (device.plain) {
+            control.hello.complete(null);
+        }
+    }
+
     /** cm mode, once established: rdma_cm leaves min_rnr_timer at its default; set the configured one. */
     void tuneAfterEstablished() {
         try {
@@ -205,6 +212,9 @@ final class VerbsEndpoint implements ProviderEndpoint {
 
     @Override
     public void sendControl(MemorySegment message) {
+        if (device.plain) {
+            throw new UnsupportedOperationException("no control channel with a foreign peer (rdma4j.verbs.control=none)");
+        }
         control.send(message);
     }
 

@@ -24,7 +24,9 @@ import java.util.Map;
  * The {@code verbs} provider: a real RDMA device (InfiniBand, RoCE, Soft-RoCE) through libibverbs
  * and librdmacm. Connections are set up with rdma_cm by default, or with an out-of-band TCP
  * exchange of QP number, PSN, LID and GID ({@code ibv_rc_pingpong} style) when the provider
- * property {@code rdma4j.verbs.connect=oob}.
+ * property {@code rdma4j.verbs.connect=oob}. With {@code rdma4j.verbs.control=none} the set-up speaks
+ * the plain form foreign programs use ({@code ibv_rc_pingpong}'s single record, rdma_cm without
+ * private data) and the endpoint has no control channel: for interop through the SPI only.
  */
 public final class VerbsProvider implements RdmaProvider {
     static final String NAME = "verbs";
@@ -56,6 +58,16 @@ public final class VerbsProvider implements RdmaProvider {
         };
     }
 
+    /** {@code rdma4j.verbs.control}: {@code qp} (default, rdma4j peers) or {@code none} (foreign peers). */
+    static boolean noControl(ProviderConfig config) {
+        String mode = config.property("control", "qp").trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (mode) {
+            case "none" -> true;
+            case "qp", "" -> false;
+            default -> throw new IllegalArgumentException("rdma4j.verbs.control must be qp or none, not '" + mode + "'");
+        };
+    }
+
     static Target target(ProviderConfig config) {
         if (!Verbs.isAvailable()) {
             return new Target(null, 0, ProviderAvailability.no("libibverbs cannot be used: "
@@ -64,8 +76,10 @@ public final class VerbsProvider implements RdmaProvider {
         boolean oob;
         try {
             oob = oob(config);
+            noControl(config);
         } catch (IllegalArgumentException e) {
-            return new Target(null, 0, ProviderAvailability.no(e.getMessage(), "set rdma4j.verbs.connect=cm or oob"));
+            return new Target(null, 0, ProviderAvailability.no(e.getMessage(),
+                    "set rdma4j.verbs.connect=cm or oob, rdma4j.verbs.control=qp or none"));
         }
         if (!oob && !RdmaCm.isAvailable()) {
             return new Target(null, 0, ProviderAvailability.no("librdmacm cannot be used: "
