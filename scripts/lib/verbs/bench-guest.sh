@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# In the Soft-RoCE guest: rdma4j perf against perftest on rxe0, test by test, interleaved
+# (order flips each round), one line per run and a table of medians of per-round ratios.
+# $1 = rounds. Run through scripts/bench-verbs.
+set -uo pipefail
+rounds=${1:-1}
+dev=${RDMA4J_SOFTROCE_DEVICE:-rxe0} addr=${RDMA4J_SOFTROCE_ADDR:-10.77.0.1}
+gid=$(ibv_devinfo -d "$dev" -v | awk '/GID\[/ && /::ffff:/ { gsub(/[^0-9]/, "", $1); print $1; exit }')
+gid=${gid:-1}
+out=${RDMA4J_RESULTS:-/tmp}/bench-verbs.txt
+: > "$out"
+port=19000
+# test | size | iterations | perftest binary | column (4 = BW average MB/s, 5 = MsgRate Mpps or t_typical us)
+tests=(
+  "write_bw 65536 2000 ib_write_bw 4" "read_bw 65536 2000 ib_read_bw 4" "send_bw 65536 2000 ib_send_bw 4"
+  "write_bw 64 20000 ib_write_bw 5"
+  "write_lat 8 2000 ib_write_lat 5" "read_lat 8 2000 ib_read_lat 5" "send_lat 8 2000 ib_send_lat 5"
+  "atomic_lat 8 2000 ib_atomic_lat 5"
+)
+# The data line: the first line whose first field is the message size.
+pick() { awk -v s="$1" -v c="$2" '$1 == s && NF >= c { v = $c } END { print v }'; }
+run_perftest() { # name size iters bin col
+  port=$((port + 1))
+  local size=(-s "$2")
+  [ "$4" = ib_atomic_lat ] && size=()   # atomics are 8 bytes; it takes no -s
+  timeout 120 "$4" -d "$dev" -x "$gid" "${size[@]}" -n "$3" -F -p $port > /tmp/s.txt 2>&1 &
+  local spid=$!; sleep 1
+  timeout 120 "$4" -d "$dev" -x "$gid" "${size[@]}" -n "$3" -F -p $port "$addr" > /tmp/c.txt 2>&1
+  wait $spid
+  pick "$2" "$5" < /tmp/c.txt
+}
+run_rdma4j() {
+  port=$((port + 1))
+  timeout 180 ./rdma4j perf "$1" --provider verbs -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port > /tmp/s.txt 2>&1 &
+  local spid=$!; sleep 3
+  timeout 180 ./rdma4j perf "$1" --provider verbs -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port "$addr" > /tmp/c.txt 2>&1
+  wait $spid
+  pick "$2" "$5" < /tmp/c.txt
+}
+for r in $(seq 1 "$rounds"); do
+  for t in "${tests[@]}"; do
+    set -- $t
+    if [ $((r % 2)) = 1 ]; then a=$(run_perftest "$1" "$2" "$3" "$4" "$5"); b=$(run_rdma4j "$1" "$2" "$3" "$4" "$5")
+    else b=$(run_rdma4j "$1" "$2" "$3" "$4" "$5"); a=$(run_perftest "$1" "$2" "$3" "$4" "$5"); fi
+    echo "round $r $1 $2 perftest=${a:-FAILED} rdma4j=${b:-FAILED}" | tee -a "$out"
+    [ -n "$b" ] || { echo "--- rdma4j client output:"; tail -5 /tmp/c.txt; }
+  done
+done
+echo
+printf '%-11s %6s %12s %12s %8s %s\n' test size perftest rdma4j ratio "unit (median of per-round ratios)"
+for t in "${tests[@]}"; do
+  set -- $t
+  unit=$([ "$5" = 4 ] && echo "MB/s" || { [[ $1 == *lat ]] && echo "us typical" || echo "Mpps"; })
+  grep " $1 $2 " "$out" | awk -v t="$1" -v s="$2" -v u="$unit" '
+    { split($5, a, "="); split($6, b, "="); if (a[2] != "FAILED" && b[2] != "FAILED" && a[2] > 0) { n++; pa[n] = a[2]; pb[n] = b[2]; q[n] = b[2] / a[2] } }
+    END { if (!n) { printf "%-11s %6s %12s %12s %8s %s\n", t, s, "-", "-", "-", u; exit }
+          asort(q); m = (n % 2) ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2
+          printf "%-11s %6s %12s %12s %8.2f %s\n", t, s, pa[n], pb[n], m, u }'
+done
