@@ -59,6 +59,10 @@ export RDMA4J_RESULTS=/mnt/results
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
 export PATH=$JAVA_HOME/bin:$PATH
 export LANG=C.UTF-8 TERM=dumb
+# A repo under the host's /tmp is hidden by the guest's own /tmp: use it through /mnt/host-tmp.
+case $SOFTROCE_REPO in
+    /tmp/*) [ -d "$SOFTROCE_REPO" ] || SOFTROCE_REPO=/mnt/host-tmp/${SOFTROCE_REPO#/tmp/} ;;
+esac
 cd "$SOFTROCE_REPO" || fail "cannot cd to $SOFTROCE_REPO"
 
 mapfile -d '' -t argv < $CTL/argv
