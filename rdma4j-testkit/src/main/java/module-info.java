@@ -7,5 +7,6 @@ module io.rdma4j.testkit {
     requires transitive org.junit.jupiter.api;
 
     exports io.rdma4j.testkit;
+    uses io.rdma4j.testkit.ContractProfile;
     opens io.rdma4j.testkit to org.junit.platform.commons;
 }

@@ -40,104 +40,97 @@ final class LocalMrImpl implements LocalMr {
         Objects.checkFromIndexSize(offset, length, state.size);
     }
 
+    /**
+     * Every check of a CPU access, in one place: bounds first, then open and no conflicting lend.
+     * The caller holds {@code state}'s lock and keeps it for the access, so that no lend or close
+     * can come between the check and the access.
+     *
+     * @return the segment to access at {@code offset}
+     */
+    private MemorySegment cpuAccess(long offset, long length, boolean write) {
+        check(offset, length);
+        state.checkCpuAccess(offset, length, write);
+        return state.segment;
+    }
+
     @Override
     public void put(long offset, byte[] src, int srcOffset, int length) {
         Objects.checkFromIndexSize(srcOffset, length, src.length);
-        check(offset, length);
         synchronized (state) {
-            state.checkCpuAccess(offset, length, true);
-            MemorySegment.copy(src, srcOffset, state.segment, ValueLayout.JAVA_BYTE, offset, length);
+            MemorySegment dst = cpuAccess(offset, length, true);
+            MemorySegment.copy(src, srcOffset, dst, ValueLayout.JAVA_BYTE, offset, length);
         }
     }
 
     @Override
     public void get(long offset, byte[] dst, int dstOffset, int length) {
         Objects.checkFromIndexSize(dstOffset, length, dst.length);
-        check(offset, length);
         synchronized (state) {
-            state.checkCpuAccess(offset, length, false);
-            MemorySegment.copy(state.segment, ValueLayout.JAVA_BYTE, offset, dst, dstOffset, length);
+            MemorySegment src = cpuAccess(offset, length, false);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, offset, dst, dstOffset, length);
         }
     }
 
     @Override
     public void putByte(long offset, byte value) {
-        check(offset, 1);
         synchronized (state) {
-            state.checkCpuAccess(offset, 1, true);
-            state.segment.set(ValueLayout.JAVA_BYTE, offset, value);
+            cpuAccess(offset, 1, true).set(ValueLayout.JAVA_BYTE, offset, value);
         }
     }
 
     @Override
     public byte getByte(long offset) {
-        check(offset, 1);
         synchronized (state) {
-            state.checkCpuAccess(offset, 1, false);
-            return state.segment.get(ValueLayout.JAVA_BYTE, offset);
+            return cpuAccess(offset, 1, false).get(ValueLayout.JAVA_BYTE, offset);
         }
     }
 
     @Override
     public void putInt(long offset, int value) {
-        check(offset, 4);
         synchronized (state) {
-            state.checkCpuAccess(offset, 4, true);
-            state.segment.set(INT, offset, value);
+            cpuAccess(offset, 4, true).set(INT, offset, value);
         }
     }
 
     @Override
     public int getInt(long offset) {
-        check(offset, 4);
         synchronized (state) {
-            state.checkCpuAccess(offset, 4, false);
-            return state.segment.get(INT, offset);
+            return cpuAccess(offset, 4, false).get(INT, offset);
         }
     }
 
     @Override
     public void putLong(long offset, long value) {
-        check(offset, 8);
         synchronized (state) {
-            state.checkCpuAccess(offset, 8, true);
-            state.segment.set(LONG, offset, value);
+            cpuAccess(offset, 8, true).set(LONG, offset, value);
         }
     }
 
     @Override
     public long getLong(long offset) {
-        check(offset, 8);
         synchronized (state) {
-            state.checkCpuAccess(offset, 8, false);
-            return state.segment.get(LONG, offset);
+            return cpuAccess(offset, 8, false).get(LONG, offset);
         }
     }
 
     @Override
     public void putDouble(long offset, double value) {
-        check(offset, 8);
         synchronized (state) {
-            state.checkCpuAccess(offset, 8, true);
-            state.segment.set(DOUBLE, offset, value);
+            cpuAccess(offset, 8, true).set(DOUBLE, offset, value);
         }
     }
 
     @Override
     public double getDouble(long offset) {
-        check(offset, 8);
         synchronized (state) {
-            state.checkCpuAccess(offset, 8, false);
-            return state.segment.get(DOUBLE, offset);
+            return cpuAccess(offset, 8, false).get(DOUBLE, offset);
         }
     }
 
     @Override
     public void fill(long offset, long length, byte value) {
-        check(offset, length);
         synchronized (state) {
-            state.checkCpuAccess(offset, length, true);
-            state.segment.asSlice(offset, length).fill(value);
+            cpuAccess(offset, length, true).asSlice(offset, length).fill(value);
         }
     }
 

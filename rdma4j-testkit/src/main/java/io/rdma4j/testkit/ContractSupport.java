@@ -21,15 +21,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
  * What every contract class shares: the provider under test, where to listen, contexts and
  * connection pairs that are closed after each test, and the leak check that follows.
  *
- * <p>A provider module subclasses each contract class and implements {@link #provider()}. The
- * address to listen on defaults to {@code 127.0.0.1}; the system property
- * {@value #HOST_PROPERTY} or an override of {@link #host()} changes it (a verbs provider in a
- * Soft-RoCE guest listens on the RDMA interface's address, e.g. {@code 10.77.0.1}).
+ * <p>A provider module subclasses each contract class, with no body, and states its settings
+ * once in a {@link ContractProfile} on its test class path. The address to listen on is the
+ * system property {@value #HOST_PROPERTY}, else the profile's {@link ContractProfile#defaultHost()}
+ * (a verbs provider in a Soft-RoCE guest listens on the RDMA interface's address, e.g.
+ * {@code 10.77.0.1}).
  */
 public abstract class ContractSupport {
     /** For a provider's subclass. */
@@ -43,47 +45,75 @@ public abstract class ContractSupport {
     /** Contexts of the running test, leak-checked and closed after every other resource. */
     private final List<RdmaContext> contexts = Collections.synchronizedList(new ArrayList<>());
 
+    /** The provider's settings, found once per test JVM (see {@link ContractProfile#load()}). */
+    private static final class Profile {
+        static final ContractProfile LOADED = ContractProfile.load();
+    }
+
+    /**
+     * The profile of the provider under test.
+     *
+     * @return the one {@link ContractProfile} on the test class path
+     */
+    protected static ContractProfile profile() {
+        return Profile.LOADED;
+    }
+
+    /**
+     * Skips (or fails) the whole class before the contract's own set-up, which opens contexts,
+     * when the provider is not ready here. A superclass's {@code @BeforeAll} runs before anything
+     * of the subclass.
+     */
+    @BeforeAll
+    static void assumeProviderReady() {
+        profile().assumeReady();
+    }
+
     /**
      * The provider under test.
      *
      * @return its name as {@link RdmaOptions#provider()} takes it ({@code tcp}, {@code verbs}, ...)
      */
-    protected abstract String provider();
+    protected String provider() {
+        return profile().provider();
+    }
 
     /**
      * The address to listen on and connect to.
      *
-     * @return the system property {@value #HOST_PROPERTY}, else {@code 127.0.0.1}
+     * @return the system property {@value #HOST_PROPERTY}, else the profile's default host
      */
     protected String host() {
         String h = System.getProperty(HOST_PROPERTY);
-        return h == null || h.isBlank() ? "127.0.0.1" : h.trim();
+        return h == null || h.isBlank() ? profile().defaultHost() : h.trim();
     }
 
     /**
      * Adjusts the options of every context a contract test opens (after the test's own settings
-     * are applied by {@link #options(Consumer)}, before them here). Default: nothing.
+     * are applied by {@link #options(Consumer)}, before them here). Default: the profile's.
      *
      * @param builder options with the provider already set
      */
-    protected void configure(RdmaOptions.Builder builder) {}
+    protected void configure(RdmaOptions.Builder builder) {
+        profile().configure(builder);
+    }
 
     /**
      * The largest single transfer the data tests make.
      *
-     * @return bytes; 16 MiB unless a provider lowers it
+     * @return bytes; the profile's (16 MiB unless a provider lowers it)
      */
     protected long maxTransferSize() {
-        return 16L << 20;
+        return profile().maxTransferSize();
     }
 
     /**
      * How long a test waits for something that should happen promptly (a future, a leak check).
      *
-     * @return the wait; 20 seconds unless a provider changes it
+     * @return the wait; the profile's (20 seconds unless a provider changes it)
      */
     protected Duration patience() {
-        return Duration.ofSeconds(20);
+        return profile().patience();
     }
 
     // ------------------------------------------------------------------ contexts and connections

@@ -208,13 +208,7 @@ final class ControlChannel {
                 return;
             }
         }
-        try (Arena a = Arena.ofConfined()) {
-            QpAttr attr = QpAttr.allocate(a);
-            attr.qpState(Ibv.IBV_QPS_ERR);
-            qp.modify(attr, Ibv.IBV_QP_STATE);
-        } catch (RuntimeException e) {
-            VerbsDevice.LOG.log(System.Logger.Level.DEBUG, "control QP to error: " + e);
-        }
+        VerbsDevice.toErrorState(qp, "control");
     }
 
     void close() {

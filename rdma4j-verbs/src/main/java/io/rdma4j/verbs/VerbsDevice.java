@@ -11,6 +11,7 @@ import io.rdma4j.ffi.Ibv;
 import io.rdma4j.ffi.IbvContext;
 import io.rdma4j.ffi.IbvMr;
 import io.rdma4j.ffi.IbvPd;
+import io.rdma4j.ffi.IbvQp;
 import io.rdma4j.ffi.NativeCallException;
 import io.rdma4j.ffi.PortAttr;
 import io.rdma4j.ffi.QpAttr;
@@ -25,6 +26,7 @@ import io.rdma4j.spi.ProviderConfig;
 import io.rdma4j.spi.ProviderDevice;
 import io.rdma4j.spi.ProviderEndpoint;
 import io.rdma4j.spi.ProviderListener;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -153,6 +155,23 @@ final class VerbsDevice implements ProviderDevice {
                 throw e;
             }
             throw new RdmaException("opening verbs device " + device + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Moves a QP to the error state so that what is outstanding on it flushes. A failure is only
+     * logged: the QP is on its way out, and closing it follows.
+     *
+     * @param qp the QP
+     * @param which for the log ({@code control}, {@code data})
+     */
+    static void toErrorState(IbvQp qp, String which) {
+        try (Arena a = Arena.ofConfined()) {
+            QpAttr attr = QpAttr.allocate(a);
+            attr.qpState(Ibv.IBV_QPS_ERR);
+            qp.modify(attr, Ibv.IBV_QP_STATE);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, which + " QP to error: " + e);
         }
     }
 

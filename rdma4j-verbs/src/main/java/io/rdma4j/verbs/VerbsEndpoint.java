@@ -260,13 +260,7 @@ final class VerbsEndpoint implements ProviderEndpoint {
             if (closed) {
                 return;
             }
-            try (Arena a = Arena.ofConfined()) {
-                QpAttr attr = QpAttr.allocate(a);
-                attr.qpState(Ibv.IBV_QPS_ERR);
-                qp.modify(attr, Ibv.IBV_QP_STATE);
-            } catch (RuntimeException e) {
-                VerbsDevice.LOG.log(System.Logger.Level.DEBUG, "data QP to error: " + e.getMessage());
-            }
+            VerbsDevice.toErrorState(qp, "data");
         }
     }
 

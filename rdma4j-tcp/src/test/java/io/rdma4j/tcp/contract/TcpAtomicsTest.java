@@ -2,10 +2,5 @@ package io.rdma4j.tcp.contract;
 
 import io.rdma4j.testkit.AtomicsContract;
 
-/** The testkit's {@link AtomicsContract} on the TCP provider, over real loopback sockets. */
-class TcpAtomicsTest extends AtomicsContract {
-    @Override
-    protected String provider() {
-        return "tcp";
-    }
-}
+/** The testkit's {@link AtomicsContract} on the TCP provider, over real loopback sockets ({@link TcpContractProfile}). */
+class TcpAtomicsTest extends AtomicsContract {}

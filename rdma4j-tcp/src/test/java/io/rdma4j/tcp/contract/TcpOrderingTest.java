@@ -2,10 +2,5 @@ package io.rdma4j.tcp.contract;
 
 import io.rdma4j.testkit.OrderingContract;
 
-/** The testkit's {@link OrderingContract} on the TCP provider, over real loopback sockets. */
-class TcpOrderingTest extends OrderingContract {
-    @Override
-    protected String provider() {
-        return "tcp";
-    }
-}
+/** The testkit's {@link OrderingContract} on the TCP provider, over real loopback sockets ({@link TcpContractProfile}). */
+class TcpOrderingTest extends OrderingContract {}

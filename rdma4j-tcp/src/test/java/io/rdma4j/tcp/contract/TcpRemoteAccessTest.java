@@ -2,10 +2,5 @@ package io.rdma4j.tcp.contract;
 
 import io.rdma4j.testkit.RemoteAccessContract;
 
-/** The testkit's {@link RemoteAccessContract} on the TCP provider, over real loopback sockets. */
-class TcpRemoteAccessTest extends RemoteAccessContract {
-    @Override
-    protected String provider() {
-        return "tcp";
-    }
-}
+/** The testkit's {@link RemoteAccessContract} on the TCP provider, over real loopback sockets ({@link TcpContractProfile}). */
+class TcpRemoteAccessTest extends RemoteAccessContract {}

@@ -2,10 +2,5 @@ package io.rdma4j.tcp.contract;
 
 import io.rdma4j.testkit.TeardownContract;
 
-/** The testkit's {@link TeardownContract} on the TCP provider, over real loopback sockets. */
-class TcpTeardownTest extends TeardownContract {
-    @Override
-    protected String provider() {
-        return "tcp";
-    }
-}
+/** The testkit's {@link TeardownContract} on the TCP provider, over real loopback sockets ({@link TcpContractProfile}). */
+class TcpTeardownTest extends TeardownContract {}
