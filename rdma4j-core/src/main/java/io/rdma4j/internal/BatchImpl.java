@@ -27,7 +27,7 @@ final class BatchImpl implements Batch {
         }
 
         /** One entry finished; the last one completes the batch. Returns the future to complete, or null. */
-        void entryDone(RdmaException error, ContextImpl context) {
+        void entryDone(RdmaException error, ContextState context) {
             if (error != null && firstError == null) {
                 synchronized (this) {
                     if (firstError == null) {
@@ -116,7 +116,7 @@ final class BatchImpl implements Batch {
             return CompletableFuture.completedFuture(null);
         }
         State state = new State(count);
-        connection.submitBatch(entries, count, state);
+        connection.state.submitBatch(entries, count, state);
         submitted = true;
         return state.future;
     }
@@ -124,6 +124,6 @@ final class BatchImpl implements Batch {
     @Override
     public void submit() {
         Blocking.checkMayBlock("batch submit");
-        Blocking.await(submitAsync(), connection.operationTimeout(), "batch");
+        Blocking.await(submitAsync(), connection.state.operationTimeout(), "batch");
     }
 }

@@ -25,14 +25,14 @@ final class CompletionEngine implements AutoCloseable {
         }
     }
 
-    private final ContextImpl context;
+    private final ContextState context;
     private final ProviderDevice device;
     private final PollMode mode;
     private final int queueSize;
     private final List<Group> groups = new ArrayList<>();
     private boolean closed;
 
-    CompletionEngine(ContextImpl context, ProviderDevice device, PollMode mode, int queueSize) {
+    CompletionEngine(ContextState context, ProviderDevice device, PollMode mode, int queueSize) {
         this.context = context;
         this.device = device;
         this.mode = mode;

@@ -2,45 +2,55 @@ package io.rdma4j.internal;
 
 import io.rdma4j.Connection;
 import io.rdma4j.Listener;
-import io.rdma4j.spi.ProviderListener;
+import io.rdma4j.ResourceClosedException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
-/** Accepts connections through the provider's listener; every accepted one gets its own slots. */
+/**
+ * The listener handle users hold; everything lives in its {@link ListenerState}. Holds its
+ * context's handle, so the context is not reported while the listener is in use.
+ */
 final class ListenerImpl implements Listener {
     private final ContextImpl context;
-    private final ProviderListener listener;
-    private volatile boolean closed;
+    private final ListenerState state;
 
-    ListenerImpl(ContextImpl context, ProviderListener listener) {
+    ListenerImpl(ContextImpl context, ListenerState state) {
         this.context = context;
-        this.listener = listener;
+        this.state = state;
     }
 
     @Override
     public InetSocketAddress localAddress() {
-        return listener.localAddress();
+        return state.localAddress();
     }
 
     @Override
     public Connection accept() {
-        Blocking.checkMayBlock("accept");
-        return context.accept(listener, null);
+        return accept(null);
     }
 
     @Override
     public Connection accept(Duration timeout) {
         Blocking.checkMayBlock("accept");
-        return context.accept(listener, timeout);
+        return accepted(context, state.accept(timeout));
     }
 
     @Override
     public CompletableFuture<Connection> acceptAsync() {
         CompletableFuture<Connection> f = new CompletableFuture<>();
+        // The waiting thread holds the states only: a pending accept keeps neither handle reachable.
+        ListenerState s = state;
+        ContextState owner = context.state;
         Thread.ofVirtual().name("rdma4j-accept").start(() -> {
             try {
-                f.complete(context.accept(listener, null));
+                ConnectionState c = s.accept(null);
+                ContextImpl handle = owner.handle();
+                if (handle == null) {
+                    c.close();
+                    throw new ResourceClosedException("the context was dropped without being closed");
+                }
+                f.complete(accepted(handle, c));
             } catch (Throwable t) {
                 f.completeExceptionally(t);
             }
@@ -48,12 +58,17 @@ final class ListenerImpl implements Listener {
         return f;
     }
 
+    private static Connection accepted(ContextImpl context, ConnectionState c) {
+        return context.connection(c, "Connection from " + c.remoteAddress());
+    }
+
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            listener.close();
-            context.listenerClosed(this);
-        }
+        state.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Listener[" + state.localAddress() + "]";
     }
 }

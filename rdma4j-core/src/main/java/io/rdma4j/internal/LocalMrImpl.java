@@ -7,7 +7,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 
-/** The handle users hold; everything lives in its {@link MrState}. */
+/**
+ * The handle users hold; everything lives in its {@link MrState}. Holds its context's handle,
+ * so the context is not reported while one of its regions is in use.
+ */
 final class LocalMrImpl implements LocalMr {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
@@ -15,8 +18,11 @@ final class LocalMrImpl implements LocalMr {
 
     final MrState state;
     private final LocalSlice whole;
+    /** Only to keep the context's handle reachable while this one is. */
+    private final ContextImpl context;
 
-    LocalMrImpl(MrState state) {
+    LocalMrImpl(ContextImpl context, MrState state) {
+        this.context = context;
         this.state = state;
         this.whole = new LocalSlice(this, 0, state.size);
     }
@@ -153,7 +159,7 @@ final class LocalMrImpl implements LocalMr {
 
     @Override
     public void close() {
-        state.close(false);
+        state.close();
     }
 
     @Override

@@ -15,27 +15,23 @@ import java.util.List;
  * freed (grants revoked and deregistered first, then the block goes back to the pool).
  */
 final class MrState {
-    private final ContextImpl context;
+    private final ContextState context;
     private final MemoryPool.Block block;
     final MemorySegment segment;
     final long size;
     final int lkey;
-    private final List<GrantImpl> grants = new ArrayList<>(0);
+    private final List<GrantState> grants = new ArrayList<>(0);
     private Lend lends;
     private boolean closed;
     private boolean freed;
-    private LeakTracker.Handle leak;
+    final LeakTracker.Slot leak = new LeakTracker.Slot();
 
-    MrState(ContextImpl context, MemoryPool.Block block) {
+    MrState(ContextState context, MemoryPool.Block block) {
         this.context = context;
         this.block = block;
         this.segment = block.segment();
         this.size = segment.byteSize();
         this.lkey = block.lkey();
-    }
-
-    void leakHandle(LeakTracker.Handle handle) {
-        this.leak = handle;
     }
 
     /**
@@ -126,22 +122,18 @@ final class MrState {
         return !closed;
     }
 
-    synchronized void addGrant(GrantImpl g) {
+    synchronized void addGrant(GrantState g) {
         checkOpen();
         grants.add(g);
     }
 
-    synchronized void removeGrant(GrantImpl g) {
+    synchronized void removeGrant(GrantState g) {
         grants.remove(g);
     }
 
-    /**
-     * Closes the handle: revokes grants now, frees the block once no lend remains.
-     *
-     * @param leaked true when the leak detector found the handle unreachable
-     */
-    void close(boolean leaked) {
-        List<GrantImpl> toRevoke;
+    /** Closes the handle: revokes grants now, frees the block once no lend remains. */
+    void close() {
+        List<GrantState> toRevoke;
         boolean free;
         synchronized (this) {
             if (closed) {
@@ -154,11 +146,9 @@ final class MrState {
                 freed = true;
             }
         }
-        if (!leaked && leak != null) {
-            leak.close();
-        }
-        for (GrantImpl g : toRevoke) {
-            g.revoke();
+        leak.closed();
+        for (GrantState g : toRevoke) {
+            g.revoke(true);
         }
         if (free) {
             release();
@@ -169,7 +159,7 @@ final class MrState {
         context.freeBlock(this, block);
     }
 
-    ContextImpl context() {
+    ContextState context() {
         return context;
     }
 

@@ -28,12 +28,12 @@ final class Poller extends Thread implements CompletionHandler {
             + TimeUnit.MICROSECONDS.toNanos(Long.getLong("rdma4j.poller.yieldMicros", 200));
     private static final int BATCH = 64;
 
-    private final ContextImpl context;
+    private final ContextState context;
     private final CompletionQueue queue;
     private final PollMode mode;
     private volatile boolean running = true;
 
-    Poller(ContextImpl context, CompletionQueue queue, PollMode mode, String name) {
+    Poller(ContextState context, CompletionQueue queue, PollMode mode, String name) {
         super(name);
         setDaemon(true);
         this.context = context;
@@ -92,7 +92,7 @@ final class Poller extends Thread implements CompletionHandler {
     public void onCompletion(long wrId, int status, WorkOpcode opcode, int byteLength, int immediate,
                              boolean hasImmediate, int vendorError) {
         try {
-            ConnectionImpl c = context.connectionById(OpSlot.connectionId(wrId));
+            ConnectionState c = context.connectionById(OpSlot.connectionId(wrId));
             if (c != null) {
                 c.onCompletion(wrId, status, opcode, byteLength, immediate, hasImmediate, vendorError);
             }

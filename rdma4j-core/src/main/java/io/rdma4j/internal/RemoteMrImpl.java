@@ -12,7 +12,7 @@ import java.time.Duration;
  * gap fails at the peer with a remote access error, never succeeds past revocation.
  */
 final class RemoteMrImpl implements RemoteMr {
-    private final ConnectionImpl connection;
+    private final ConnectionState connection;
     private final long grantId;
     private final long address;
     private final long length;
@@ -22,7 +22,7 @@ final class RemoteMrImpl implements RemoteMr {
     private final RemoteSlice whole;
     private volatile boolean invalidated;
 
-    RemoteMrImpl(ConnectionImpl connection, long grantId, long address, long length, int rkey, Access access,
+    RemoteMrImpl(ConnectionState connection, long grantId, long address, long length, int rkey, Access access,
                  long deadlineNanos) {
         this.connection = connection;
         this.grantId = grantId;
@@ -46,7 +46,7 @@ final class RemoteMrImpl implements RemoteMr {
         return deadlineNanos - System.nanoTime() <= 0;
     }
 
-    ConnectionImpl owner() {
+    ConnectionState owner() {
         return connection;
     }
 
@@ -77,7 +77,7 @@ final class RemoteMrImpl implements RemoteMr {
 
     @Override
     public Connection connection() {
-        return connection;
+        return connection.handle(); // null only once the user dropped it (it then closes as leaked)
     }
 
     @Override

@@ -14,21 +14,14 @@ import io.rdma4j.RdmaContext;
 import io.rdma4j.RdmaOptions;
 import io.rdma4j.Received;
 import io.rdma4j.internal.ContextImpl;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.parallel.Isolated;
 
 /**
@@ -40,31 +33,8 @@ import org.junit.jupiter.api.parallel.Isolated;
 @Isolated
 @Timeout(60)
 class LeakDetectionTest {
-    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            if (r.getMessage() != null && r.getMessage().startsWith("LEAK:")) {
-                records.add(r);
-            }
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
-
-    @BeforeEach
-    void capture() {
-        Logger.getLogger("io.rdma4j.leak").addHandler(capture);
-    }
-
-    @AfterEach
-    void release() {
-        Logger.getLogger("io.rdma4j.leak").removeHandler(capture);
-    }
+    @RegisterExtension
+    final LeakLog log = new LeakLog();
 
     private static RdmaContext open(LeakDetection level) {
         return Rdma.open(RdmaOptions.builder().provider("tcp").leakDetection(level).build());
@@ -77,23 +47,7 @@ class LeakDetectionTest {
     }
 
     private LogRecord awaitReport(String what) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < until) {
-            for (LogRecord r : records) {
-                if (r.getMessage().contains(what)) {
-                    return r;
-                }
-            }
-            System.gc();
-            Thread.sleep(20);
-        }
-        return null;
-    }
-
-    private static String stack(Throwable t) {
-        StringWriter w = new StringWriter();
-        t.printStackTrace(new PrintWriter(w));
-        return w.toString();
+        return log.await(what);
     }
 
     @Test
@@ -105,7 +59,7 @@ class LeakDetectionTest {
             assertNotNull(r, "no leak report for a forgotten LocalMr");
             assertEquals(Level.WARNING, r.getLevel());
             assertNotNull(r.getThrown(), "no allocation site at paranoid level");
-            String site = stack(r.getThrown());
+            String site = LeakLog.stack(r.getThrown());
             assertTrue(site.contains("forgetARegionOf"), "the site does not name the allocating method:\n" + site);
             assertTrue(ContextImpl.leaksFound() >= before + 1);
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); // reported first, then freed
@@ -135,11 +89,8 @@ class LeakDetectionTest {
     }
 
     private LogRecord awaitReportBriefly(String what) throws InterruptedException {
-        for (int i = 0; i < 25; i++) {
-            System.gc();
-            Thread.sleep(20);
-        }
-        return records.stream().filter(r -> r.getMessage().contains(what)).findFirst().orElse(null);
+        LeakLog.gcUntil(() -> false, 500);
+        return log.find(what);
     }
 
     @Test

@@ -1,0 +1,1135 @@
+package io.rdma4j.internal;
+
+import io.rdma4j.Access;
+import io.rdma4j.AccessDeniedException;
+import io.rdma4j.ConnectionClosedException;
+import io.rdma4j.ConnectionStats;
+import io.rdma4j.GrantRefusedException;
+import io.rdma4j.LeaseExpiredException;
+import io.rdma4j.LocalSlice;
+import io.rdma4j.MemoryInUseException;
+import io.rdma4j.OperationTimeoutException;
+import io.rdma4j.ProtocolException;
+import io.rdma4j.RdmaException;
+import io.rdma4j.Received;
+import io.rdma4j.RemoteMr;
+import io.rdma4j.RemoteSlice;
+import io.rdma4j.ResourceClosedException;
+import io.rdma4j.WcStatus;
+import io.rdma4j.WorkCompletionException;
+import io.rdma4j.spi.AccessFlags;
+import io.rdma4j.spi.EndpointHandler;
+import io.rdma4j.spi.MemoryRegistration;
+import io.rdma4j.spi.ProviderEndpoint;
+import io.rdma4j.spi.WorkOpcode;
+import io.rdma4j.spi.WorkRequest;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.WeakReference;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The state behind a {@link ConnectionImpl} handle: checks every operation before it posts,
+ * lends local memory from post to completion, queues callers in order when the send queue is
+ * full, turns completions into futures, and runs the control channel (grants, requests, leases).
+ * The provider (as the endpoint's handler), the pollers (through the context's table) and the
+ * control channel reference this, never the handle, so a dropped handle can be found by the
+ * leak detector.
+ *
+ * <p>Locking: {@link #postLock} guards the slots, the wait queue and the state; region locks are
+ * taken inside it (never the other way round); futures are completed outside every lock.
+ */
+final class ConnectionState implements EndpointHandler {
+    private static final System.Logger LOG = System.getLogger("io.rdma4j.connection");
+    /** Unclaimed grants a peer may pile up before it counts as a protocol violation. */
+    private static final int MAX_HELD_GRANTS = 4096;
+    private static final int MAX_PENDING_REQUESTS = 1024;
+    /** About 3 years: longer leases are taken as this, so a deadline never overflows. */
+    private static final long MAX_LEASE_NANOS = 100_000_000_000_000_000L;
+
+    private final ContextState context;
+    final LeakTracker.Slot leak = new LeakTracker.Slot();
+    /** Weak: only for {@link RemoteMrImpl#connection()}; never keeps the handle reachable. */
+    private volatile WeakReference<ConnectionImpl> handle = new WeakReference<>(null);
+    final int id;
+    private final CompletionEngine.Group cqGroup;
+    private final int sendDepth;
+    private final int receiveDepth;
+    private final OpSlot[] slots;
+    private final int[] freeSend;
+    private int freeSendTop;
+    private final int[] freeReceive;
+    private int freeReceiveTop;
+    private final WorkRequest[] postBatch;
+    private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+    private final Object postLock = new Object();
+    /** 8 bytes per send slot for the old values of atomics the caller gets as a long. */
+    private final MemoryPool.Block atomicScratch;
+
+    private volatile ProviderEndpoint endpoint;
+    private volatile boolean closing;
+    /** Counted down when close has freed everything; a concurrent close waits for it. */
+    private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
+    private volatile Thread closer;
+    private volatile RdmaException broken;
+    private boolean closed;
+    private int outstanding;
+
+    // control channel
+    private final AtomicLong nextGrantId = new AtomicLong(1);
+    private final AtomicLong nextRequestId = new AtomicLong(1);
+    private final Map<Long, GrantState> given = new ConcurrentHashMap<>();
+    private final Map<Long, RemoteMrImpl> held = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<RemoteMr>> requests = new ConcurrentHashMap<>();
+    private final ArrayDeque<RemoteMrImpl> unclaimedGrants = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<RemoteMr>> grantWaiters = new ArrayDeque<>();
+    private long budgetUsed;
+    private final List<MemorySegment> earlyControl = new ArrayList<>();
+
+    // counters
+    private final AtomicLong posted = new AtomicLong();
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong bytesOut = new AtomicLong();
+    private final AtomicLong bytesIn = new AtomicLong();
+    private final AtomicLong grantsGiven = new AtomicLong();
+    private final AtomicLong grantsRevoked = new AtomicLong();
+    private final AtomicLong grantsHeld = new AtomicLong();
+
+    ConnectionState(ContextState context, int id, CompletionEngine.Group cqGroup, int sendDepth, int receiveDepth) {
+        this.context = context;
+        this.id = id;
+        this.cqGroup = cqGroup;
+        this.sendDepth = sendDepth;
+        this.receiveDepth = receiveDepth;
+        this.slots = new OpSlot[sendDepth + receiveDepth];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new OpSlot(i);
+        }
+        this.freeSend = new int[sendDepth];
+        for (int i = 0; i < sendDepth; i++) {
+            freeSend[i] = sendDepth - 1 - i;
+        }
+        freeSendTop = sendDepth;
+        this.freeReceive = new int[receiveDepth];
+        for (int i = 0; i < receiveDepth; i++) {
+            freeReceive[i] = sendDepth + receiveDepth - 1 - i;
+        }
+        freeReceiveTop = receiveDepth;
+        this.postBatch = new WorkRequest[Math.max(sendDepth, receiveDepth)];
+        this.atomicScratch = context.pool().allocate(8L * sendDepth, 8);
+    }
+
+    /** Called once the provider has connected: control messages that came early are handled now. */
+    void attach(ProviderEndpoint ep) {
+        List<MemorySegment> early;
+        synchronized (earlyControl) {
+            this.endpoint = ep;
+            early = List.copyOf(earlyControl);
+            earlyControl.clear();
+        }
+        for (MemorySegment m : early) {
+            handleControl(m);
+        }
+    }
+
+    void handle(ConnectionImpl h) {
+        handle = new WeakReference<>(h);
+    }
+
+    /** The user's handle, or null once it was dropped (the connection is then closed as leaked). */
+    ConnectionImpl handle() {
+        return handle.get();
+    }
+
+    CompletionEngine.Group cqGroup() {
+        return cqGroup;
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private static MrState stateOf(LocalSlice s, ContextState ctx) {
+        if (!(s.mr() instanceof LocalMrImpl impl)) {
+            throw new IllegalArgumentException("this LocalMr was not allocated by rdma4j: " + s.mr());
+        }
+        if (impl.state.context() != ctx) {
+            throw new IllegalArgumentException("this LocalMr belongs to another RdmaContext");
+        }
+        return impl.state;
+    }
+
+    private RemoteMrImpl checkRemote(RemoteSlice r, WorkOpcode op) {
+        if (!(r.mr() instanceof RemoteMrImpl impl)) {
+            throw new IllegalArgumentException("this RemoteMr was not made by rdma4j: " + r.mr());
+        }
+        if (impl.owner() != this) {
+            throw new IllegalArgumentException("this RemoteMr was granted on another connection (" + impl.owner()
+                    + "); an rkey is valid only on the connection it came from");
+        }
+        if (impl.invalidated()) {
+            throw new LeaseExpiredException("grant " + impl.grantId() + " was released or revoked by the peer");
+        }
+        if (impl.expired()) {
+            throw new LeaseExpiredException("the lease of grant " + impl.grantId() + " has ended");
+        }
+        Access a = impl.access();
+        boolean ok = switch (op) {
+            case WRITE, WRITE_WITH_IMM -> a.canWrite();
+            case READ -> a.canRead();
+            case FETCH_AND_ADD, COMPARE_AND_SWAP -> a.canAtomic();
+            default -> true;
+        };
+        if (!ok) {
+            throw new AccessDeniedException(op + " needs " + needed(op) + " access, but grant " + impl.grantId()
+                    + " allows only " + a);
+        }
+        return impl;
+    }
+
+    private static String needed(WorkOpcode op) {
+        return switch (op) {
+            case READ -> "remote read";
+            case FETCH_AND_ADD, COMPARE_AND_SWAP -> "remote atomic";
+            default -> "remote write";
+        };
+    }
+
+    private void checkLength(long length) {
+        if (length > context.providerDevice().limits().maxMessageSize() || length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("an operation of " + length + " bytes exceeds the device's maximum message of "
+                    + context.providerDevice().limits().maxMessageSize() + " bytes; split it");
+        }
+    }
+
+    private void checkUsable() {
+        // A failure first: the connection closes itself after one, and its cause is what the caller needs.
+        RdmaException b = broken;
+        if (b != null) {
+            throw new ConnectionClosedException("this connection to " + remoteAddressOrUnknown()
+                    + " failed and accepts no more operations: " + b.getMessage(), b);
+        }
+        if (closing) {
+            throw new ResourceClosedException("this connection to " + remoteAddressOrUnknown() + " is closed");
+        }
+    }
+
+    private String remoteAddressOrUnknown() {
+        ProviderEndpoint ep = endpoint;
+        return ep == null ? "(connecting)" : String.valueOf(ep.remoteAddress());
+    }
+
+    // ------------------------------------------------------------------ posting
+
+    /** An operation waiting for a send slot; lends are already taken, so order and checks hold. */
+    private record Pending(WorkOpcode op, MrState mr, Lend lend, long offset, long length, long remoteAddress, int rkey,
+                           long compareOrAdd, long swap, int immediate, CompletableFuture<Object> future,
+                           BatchImpl.State batch, boolean returnsAtomic) {}
+
+    /**
+     * Checks, lends and posts one send-side operation, or queues it behind others.
+     *
+     * @return the future the caller gets
+     */
+    private CompletableFuture<Object> submit(WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd,
+                                             long swap, int immediate, boolean returnsAtomic) {
+        MrState mr = local == null ? null : stateOf(local, context);
+        long remoteAddress = 0;
+        int rkey = 0;
+        checkUsable(); // before the grant checks: a dead connection invalidated its grants too
+        if (remote != null) {
+            RemoteMrImpl r = checkRemote(remote, op);
+            remoteAddress = remote.address();
+            rkey = r.rkey();
+        }
+        long length = local == null ? 8 : local.length();
+        if (op == WorkOpcode.FETCH_AND_ADD || op == WorkOpcode.COMPARE_AND_SWAP) {
+            if (remote.length() != 8 || (remoteAddress & 7) != 0) {
+                throw new IllegalArgumentException("atomics work on 8 bytes at an 8-byte aligned remote address; got "
+                        + remote.length() + " bytes at 0x" + Long.toHexString(remoteAddress));
+            }
+            if (local != null && local.length() != 8) {
+                throw new IllegalArgumentException("an atomic's result slice must be 8 bytes, was " + local.length());
+            }
+        } else if (remote != null && remote.length() != local.length()) {
+            throw new IllegalArgumentException(op + " needs local and remote slices of one length; local "
+                    + local.length() + ", remote " + remote.length());
+        }
+        checkLength(length);
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        synchronized (postLock) {
+            checkUsable();
+            boolean exclusive = op == WorkOpcode.READ || op == WorkOpcode.FETCH_AND_ADD || op == WorkOpcode.COMPARE_AND_SWAP;
+            if (waiting.isEmpty() && freeSendTop > 0) {
+                OpSlot s = slots[freeSend[freeSendTop - 1]];
+                if (mr != null) {
+                    mr.lend(s.lend, local.offset(), length, exclusive, op.name());
+                }
+                freeSendTop--;
+                fill(s, op, mr, s.lend, local == null ? 0 : local.offset(), length, remoteAddress, rkey, compareOrAdd, swap,
+                        immediate, f, null, returnsAtomic);
+                postSendLocked(1);
+            } else {
+                Lend l = null;
+                if (mr != null) {
+                    l = new Lend();
+                    mr.lend(l, local.offset(), length, exclusive, op.name());
+                }
+                waiting.add(new Pending(op, mr, l, local == null ? 0 : local.offset(), length, remoteAddress, rkey,
+                        compareOrAdd, swap, immediate, f, null, returnsAtomic));
+            }
+        }
+        return f;
+    }
+
+    /** Descriptors filled but not yet posted; guarded by postLock. */
+    private int pendingInBatch;
+
+    /** Fills a taken send slot and appends its descriptor to the next post; caller holds postLock. */
+    private void fill(OpSlot s, WorkOpcode op, MrState mr, Lend lend, long offset, long length, long remoteAddress, int rkey,
+                      long compareOrAdd, long swap, int immediate, CompletableFuture<Object> f, BatchImpl.State batch,
+                      boolean returnsAtomic) {
+        s.busy = true;
+        s.opcode = op;
+        s.future = f;
+        s.batch = batch;
+        s.returnsAtomic = returnsAtomic;
+        s.bytes = length;
+        if (lend != s.lend) {
+            s.activeLend = lend;
+        } else {
+            s.activeLend = mr == null ? null : s.lend;
+        }
+        MemorySegment localSeg;
+        int lkey;
+        if (mr == null) {
+            localSeg = s.slice(atomicScratch.segment(), 8L * s.index, 8);
+            lkey = atomicScratch.lkey();
+        } else {
+            localSeg = s.slice(mr.segment, offset, length);
+            lkey = mr.lkey;
+        }
+        s.atomicResult = (op == WorkOpcode.FETCH_AND_ADD || op == WorkOpcode.COMPARE_AND_SWAP) ? localSeg : null;
+        if (OperationEvent.enabled()) {
+            s.event = new OperationEvent();
+            s.event.begin();
+        }
+        s.request.set(s.wrId(id), op, localSeg, lkey).remote(remoteAddress, rkey).atomic(compareOrAdd, swap).immediate(immediate);
+        postBatch[pendingInBatch++] = s.request;
+        outstanding++;
+    }
+
+    /** Posts the descriptors collected by {@link #fill}; on failure completes them as failed. */
+    private void postSendLocked(int expected) {
+        int n = pendingInBatch;
+        pendingInBatch = 0;
+        if (n == 0) {
+            return;
+        }
+        try {
+            endpoint.postSend(postBatch, 0, n);
+            posted.addAndGet(n);
+        } catch (RuntimeException e) {
+            // Nothing of this batch reached the device: give the slots back and fail the callers.
+            RdmaException err = e instanceof RdmaException re ? re : new RdmaException("posting failed: " + e.getMessage(), e);
+            for (int i = 0; i < n; i++) {
+                OpSlot s = slots[OpSlot.slotIndex(postBatch[i].wrId())];
+                failSlotLocked(s, err);
+            }
+            if (expected == 1) {
+                throw err;
+            }
+        }
+    }
+
+    /** Completes a slot that will never see a completion; caller holds postLock. */
+    private void failSlotLocked(OpSlot s, RdmaException err) {
+        if (!s.busy) {
+            return;
+        }
+        Lend l = s.activeLend;
+        s.activeLend = null;
+        if (l != null && l.owner != null) {
+            l.owner.unlend(l);
+        }
+        CompletableFuture<Object> f = s.future;
+        BatchImpl.State b = s.batch;
+        freeSlotLocked(s);
+        failed.incrementAndGet();
+        context.completeLater(f, b, null, err);
+    }
+
+    private void freeSlotLocked(OpSlot s) {
+        boolean receive = s.index >= sendDepth;
+        s.reset();
+        outstanding--;
+        if (receive) {
+            freeReceive[freeReceiveTop++] = s.index;
+        } else {
+            freeSend[freeSendTop++] = s.index;
+        }
+    }
+
+    /**
+     * Posts queued operations while send slots are free, in order; caller holds postLock. A batch
+     * larger than the free slots goes out in parts (each one doorbell), so no batch is too big.
+     */
+    private void drainWaitingLocked() {
+        while (!waiting.isEmpty() && broken == null && !closing && freeSendTop > 0) {
+            while (!waiting.isEmpty() && freeSendTop > 0) {
+                Pending q = waiting.poll();
+                OpSlot s = slots[freeSend[--freeSendTop]];
+                fill(s, q.op, q.mr, q.lend, q.offset, q.length, q.remoteAddress, q.rkey, q.compareOrAdd, q.swap,
+                        q.immediate, q.batch == null ? q.future : null, q.batch, q.returnsAtomic);
+            }
+            postSendLocked(0);
+        }
+    }
+
+    // ------------------------------------------------------------------ batches
+
+    /** Posts a checked batch: every entry is lent before any is posted; a refused one posts nothing. */
+    void submitBatch(BatchImpl.Entry[] entries, int count, BatchImpl.State state) {
+        MrState[] states = new MrState[count];
+        checkUsable();
+        for (int i = 0; i < count; i++) {
+            BatchImpl.Entry e = entries[i];
+            states[i] = stateOf(e.local(), context);
+            if (e.remote() != null) {
+                checkRemote(e.remote(), e.op());
+                if (e.op() == WorkOpcode.FETCH_AND_ADD || e.op() == WorkOpcode.COMPARE_AND_SWAP) {
+                    if (e.remote().length() != 8 || (e.remote().address() & 7) != 0 || e.local().length() != 8) {
+                        throw new IllegalArgumentException("batch entry " + i + ": atomics need 8 local bytes and 8 remote bytes at an aligned address");
+                    }
+                } else if (e.remote().length() != e.local().length()) {
+                    throw new IllegalArgumentException("batch entry " + i + ": local and remote lengths differ ("
+                            + e.local().length() + " vs " + e.remote().length() + ")");
+                }
+            }
+            checkLength(e.local().length());
+        }
+        synchronized (postLock) {
+            checkUsable();
+            // Nothing queued and enough free slots: lend into the slots' own descriptors and post
+            // at once, as submit() does for one operation (no Lend or Pending per entry).
+            boolean direct = waiting.isEmpty() && freeSendTop >= count;
+            Lend[] lends = direct ? null : new Lend[count];
+            int lent = 0;
+            try {
+                for (int i = 0; i < count; i++) {
+                    BatchImpl.Entry e = entries[i];
+                    boolean exclusive = e.op() == WorkOpcode.READ || e.op() == WorkOpcode.FETCH_AND_ADD
+                            || e.op() == WorkOpcode.COMPARE_AND_SWAP;
+                    Lend l = direct ? slots[freeSend[freeSendTop - 1 - i]].lend : new Lend();
+                    try {
+                        states[i].lend(l, e.local().offset(), e.local().length(), exclusive, e.op().name());
+                    } catch (MemoryInUseException conflict) {
+                        // the entry's index only on failure: no message is built per entry
+                        throw new MemoryInUseException("batch entry " + i + ": " + conflict.getMessage(), conflict);
+                    }
+                    if (!direct) {
+                        lends[i] = l;
+                    }
+                    lent++;
+                }
+            } catch (RuntimeException ex) {
+                for (int i = 0; i < lent; i++) {
+                    Lend l = direct ? slots[freeSend[freeSendTop - 1 - i]].lend : lends[i];
+                    l.owner.unlend(l);
+                }
+                throw ex;
+            }
+            if (direct) {
+                for (int i = 0; i < count; i++) {
+                    BatchImpl.Entry e = entries[i];
+                    OpSlot s = slots[freeSend[--freeSendTop]]; // the slot entry i was lent into
+                    long ra = e.remote() == null ? 0 : e.remote().address();
+                    int rk = e.remote() == null ? 0 : e.remote().mr().rkey();
+                    fill(s, e.op(), states[i], s.lend, e.local().offset(), e.local().length(), ra, rk,
+                            e.compareOrAdd(), e.swap(), e.immediate(), null, state, false);
+                }
+                postSendLocked(0);
+                return;
+            }
+            for (int i = 0; i < count; i++) {
+                BatchImpl.Entry e = entries[i];
+                long ra = e.remote() == null ? 0 : e.remote().address();
+                int rk = e.remote() == null ? 0 : e.remote().mr().rkey();
+                waiting.add(new Pending(e.op(), states[i], lends[i], e.local().offset(), e.local().length(), ra, rk,
+                        e.compareOrAdd(), e.swap(), e.immediate(), null, state, false));
+            }
+            drainWaitingLocked();
+        }
+    }
+
+    // ------------------------------------------------------------------ receives
+
+    private CompletableFuture<Object> postReceive(LocalSlice dst) {
+        MrState mr = stateOf(dst, context);
+        checkLength(dst.length());
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        synchronized (postLock) {
+            checkUsable();
+            if (freeReceiveTop == 0) {
+                throw new RdmaException("all " + receiveDepth + " receives of this connection are posted;"
+                        + " wait for one to complete or raise receiveQueueDepth");
+            }
+            OpSlot s = slots[freeReceive[freeReceiveTop - 1]];
+            mr.lend(s.lend, dst.offset(), dst.length(), true, "RECV");
+            freeReceiveTop--;
+            s.busy = true;
+            s.opcode = WorkOpcode.RECV;
+            s.future = f;
+            s.activeLend = s.lend;
+            s.bytes = dst.length();
+            s.request.set(s.wrId(id), WorkOpcode.RECV, s.slice(mr.segment, dst.offset(), dst.length()), mr.lkey);
+            postBatch[0] = s.request;
+            outstanding++;
+            try {
+                endpoint.postReceive(postBatch, 0, 1);
+                posted.incrementAndGet();
+            } catch (RuntimeException e) {
+                RdmaException err = e instanceof RdmaException re ? re : new RdmaException("posting a receive failed", e);
+                Lend l = s.activeLend;
+                s.activeLend = null;
+                mr.unlend(l);
+                freeSlotLocked(s);
+                throw err;
+            }
+        }
+        return f;
+    }
+
+    // ------------------------------------------------------------------ completions (poller thread)
+
+    /** A completion for one of this connection's slots. */
+    void onCompletion(long wrId, int status, WorkOpcode opcode, int byteLength, int immediate, boolean hasImmediate,
+                      int vendorError) {
+        int index = OpSlot.slotIndex(wrId);
+        if (index >= slots.length) {
+            return;
+        }
+        OpSlot s = slots[index];
+        Object result = null;
+        RdmaException error = null;
+        CompletableFuture<Object> f;
+        BatchImpl.State b;
+        synchronized (postLock) {
+            if (!s.busy || s.generation != OpSlot.generation(wrId)) {
+                return; // stale: the slot was failed at close and reused
+            }
+            if (status == 0) {
+                if (s.returnsAtomic) {
+                    result = s.atomicResult.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                } else if (s.opcode == WorkOpcode.RECV) {
+                    boolean byWrite = opcode == WorkOpcode.RECV_RDMA_WITH_IMM;
+                    result = new Received(byteLength, hasImmediate, hasImmediate ? immediate : 0, byWrite);
+                    bytesIn.addAndGet(byteLength);
+                } else {
+                    bytesOut.addAndGet(s.bytes);
+                }
+                completed.incrementAndGet();
+            } else {
+                failed.incrementAndGet();
+                error = WorkCompletionException.of(s.opcode.name() + " on the connection to " + remoteAddressOrUnknown(),
+                        WcStatus.of(status), vendorError);
+            }
+            Lend l = s.activeLend;
+            s.activeLend = null;
+            if (l != null && l.owner != null) {
+                l.owner.unlend(l);
+            }
+            OperationEvent ev = s.event;
+            if (ev != null) {
+                ev.end();
+                ev.operation = s.opcode.name();
+                ev.bytes = s.bytes;
+                ev.status = WcStatus.of(status).name();
+                ev.peer = remoteAddressOrUnknown();
+                ev.commit();
+            }
+            f = s.future;
+            b = s.batch;
+            freeSlotLocked(s);
+            if (error != null && broken == null && status != WcStatus.WR_FLUSH_ERR.code()) {
+                enterErrorLocked(error);
+            }
+            drainWaitingLocked();
+            if (outstanding == 0) {
+                postLock.notifyAll();
+            }
+        }
+        context.complete(f, b, result, error);
+    }
+
+    /** First failure: later callers are refused, queued ones flush, the peer is told. */
+    private void enterErrorLocked(RdmaException cause) {
+        broken = cause;
+        failWaitingLocked(cause, true);
+        ProviderEndpoint ep = endpoint;
+        if (ep != null) {
+            context.executor().execute(ep::disconnect);
+        }
+    }
+
+    private void failWaitingLocked(RdmaException cause, boolean flush) {
+        Pending p;
+        while ((p = waiting.poll()) != null) {
+            if (p.lend != null && p.lend.owner != null) {
+                p.lend.owner.unlend(p.lend);
+            }
+            RdmaException e = flush ? WorkCompletionException.of(p.op + " (queued behind a failed operation)", WcStatus.WR_FLUSH_ERR, 0)
+                    : new ConnectionClosedException(p.op + " never ran: the connection was closed", cause);
+            failed.incrementAndGet();
+            context.completeLater(p.future, p.batch, null, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ public operations
+
+    private Duration timeout() {
+        return context.options().operationTimeout();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> CompletableFuture<T> cast(CompletableFuture<Object> f) {
+        return (CompletableFuture<T>) (CompletableFuture<?>) f;
+    }
+
+    public CompletableFuture<Void> writeAsync(LocalSlice src, RemoteSlice dst) {
+        return cast(submit(WorkOpcode.WRITE, src, dst, 0, 0, 0, false));
+    }
+
+    public void write(LocalSlice src, RemoteSlice dst) {
+        Blocking.checkMayBlock("write");
+        Blocking.await(writeAsync(src, dst), timeout(), "write");
+    }
+
+    public CompletableFuture<Void> writeWithImmAsync(LocalSlice src, RemoteSlice dst, int immediate) {
+        return cast(submit(WorkOpcode.WRITE_WITH_IMM, src, dst, 0, 0, immediate, false));
+    }
+
+    public void writeWithImm(LocalSlice src, RemoteSlice dst, int immediate) {
+        Blocking.checkMayBlock("writeWithImm");
+        Blocking.await(writeWithImmAsync(src, dst, immediate), timeout(), "writeWithImm");
+    }
+
+    public CompletableFuture<Void> readAsync(LocalSlice dst, RemoteSlice src) {
+        return cast(submit(WorkOpcode.READ, dst, src, 0, 0, 0, false));
+    }
+
+    public void read(LocalSlice dst, RemoteSlice src) {
+        Blocking.checkMayBlock("read");
+        Blocking.await(readAsync(dst, src), timeout(), "read");
+    }
+
+    public CompletableFuture<Long> fetchAndAddAsync(RemoteSlice target, long add) {
+        return cast(submit(WorkOpcode.FETCH_AND_ADD, null, target, add, 0, 0, true));
+    }
+
+    public long fetchAndAdd(RemoteSlice target, long add) {
+        Blocking.checkMayBlock("fetchAndAdd");
+        return Blocking.await(fetchAndAddAsync(target, add), timeout(), "fetchAndAdd");
+    }
+
+    public CompletableFuture<Long> compareAndSwapAsync(RemoteSlice target, long expect, long swap) {
+        return cast(submit(WorkOpcode.COMPARE_AND_SWAP, null, target, expect, swap, 0, true));
+    }
+
+    public long compareAndSwap(RemoteSlice target, long expect, long swap) {
+        Blocking.checkMayBlock("compareAndSwap");
+        return Blocking.await(compareAndSwapAsync(target, expect, swap), timeout(), "compareAndSwap");
+    }
+
+    public CompletableFuture<Void> sendAsync(LocalSlice src) {
+        return cast(submit(WorkOpcode.SEND, src, null, 0, 0, 0, false));
+    }
+
+    public void send(LocalSlice src) {
+        Blocking.checkMayBlock("send");
+        Blocking.await(sendAsync(src), timeout(), "send");
+    }
+
+    public CompletableFuture<Void> sendWithImmAsync(LocalSlice src, int immediate) {
+        return cast(submit(WorkOpcode.SEND_WITH_IMM, src, null, 0, 0, immediate, false));
+    }
+
+    public void sendWithImm(LocalSlice src, int immediate) {
+        Blocking.checkMayBlock("sendWithImm");
+        Blocking.await(sendWithImmAsync(src, immediate), timeout(), "sendWithImm");
+    }
+
+    public CompletableFuture<Received> receiveAsync(LocalSlice dst) {
+        return cast(postReceive(dst));
+    }
+
+    public Received receive(LocalSlice dst) {
+        Blocking.checkMayBlock("receive");
+        return Blocking.await(receiveAsync(dst), timeout(), "receive");
+    }
+
+    Duration operationTimeout() {
+        return timeout();
+    }
+
+    // ------------------------------------------------------------------ grants: granting side
+
+    /** A grant of the caller's memory; the handle wraps it with the caller's slice. */
+    GrantState grant(LocalSlice region, Access access, Duration lease) {
+        MrState mr = stateOf(region, context);
+        checkLease(lease);
+        checkUsable();
+        return grantInternal(mr, region.offset(), region.length(), access, lease.toNanos(), 0, false);
+    }
+
+    private static void checkLease(Duration lease) {
+        if (lease == null || lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("a lease must be positive, was " + lease);
+        }
+    }
+
+    private GrantState grantInternal(MrState mr, long offset, long length, Access access, long leaseNanos, long requestId,
+                                     boolean ownsMemory) {
+        int bits = access.bits() | AccessFlags.LOCAL_WRITE;
+        MemorySegment seg = mr.segment.asSlice(offset, length);
+        MemoryRegistration reg = endpoint.registerForPeer(seg, bits);
+        long grantId = nextGrantId.getAndIncrement();
+        long deadline = System.nanoTime() + leaseNanos;
+        GrantState g = new GrantState(this, grantId, mr, length, access, reg, deadline, ownsMemory);
+        try {
+            mr.addGrant(g);
+        } catch (RuntimeException e) {
+            reg.close();
+            throw e;
+        }
+        given.put(grantId, g);
+        grantsGiven.incrementAndGet();
+        g.expiry(context.scheduler().schedule(() -> g.revoke(true), leaseNanos, TimeUnit.NANOSECONDS));
+        try {
+            sendControl(ControlMessage.grant(grantId, requestId, seg.address(), length, reg.rkey(),
+                    access.bits(), leaseNanos));
+        } catch (RuntimeException e) {
+            g.revoke(false);
+            throw e;
+        }
+        return g;
+    }
+
+    /** A grant of this side ended (revoked, expired, released, or the connection went away). */
+    void grantRevoked(GrantState g, boolean tellPeer) {
+        if (given.remove(g.grantId) == null) {
+            return;
+        }
+        grantsRevoked.incrementAndGet();
+        if (g.ownsMemory()) {
+            synchronized (postLock) {
+                budgetUsed -= g.length;
+            }
+        }
+        if (tellPeer && !closing && broken == null) {
+            try {
+                sendControl(ControlMessage.revoked(g.grantId));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "could not tell the peer of revoked grant " + g.grantId, e);
+            }
+        }
+    }
+
+    /** The peer asks this side for memory: the policy answers (off the provider thread). */
+    private void onRequest(ControlMessage m) {
+        long size = m.length();
+        String refusal = null;
+        synchronized (postLock) {
+            long budget = context.options().grantBudget();
+            if (size <= 0) {
+                refusal = "a request must be for at least 1 byte, was " + size;
+            } else if (size > budget - budgetUsed) {
+                refusal = "request for " + size + " bytes exceeds this side's grant budget (" + (budget - budgetUsed)
+                        + " of " + budget + " bytes left on this connection)";
+            } else if (closing || broken != null) {
+                refusal = "the connection is closing";
+            } else {
+                budgetUsed += size;
+            }
+        }
+        if (refusal != null) {
+            sendControlQuietly(ControlMessage.refuse(m.id(), refusal));
+            return;
+        }
+        long lease = Math.min(m.leaseNanos() <= 0 ? Long.MAX_VALUE : m.leaseNanos(), context.options().maxLease().toNanos());
+        MrState mem = null; // owned by the grant, so never tracked as a user's region
+        try {
+            mem = context.allocate(size, 8);
+            grantInternal(mem, 0, size, Access.fromBits(m.access()), lease, m.id(), true);
+        } catch (RuntimeException e) {
+            synchronized (postLock) {
+                budgetUsed -= size;
+            }
+            if (mem != null) {
+                mem.close();
+            }
+            sendControlQuietly(ControlMessage.refuse(m.id(), "allocation failed: " + e.getMessage()));
+        }
+    }
+
+    // ------------------------------------------------------------------ grants: holding side
+
+    public CompletableFuture<RemoteMr> acceptGrantAsync() {
+        CompletableFuture<RemoteMr> f = new CompletableFuture<>();
+        RemoteMrImpl ready;
+        synchronized (unclaimedGrants) {
+            checkUsable();
+            ready = unclaimedGrants.poll();
+            if (ready == null) {
+                grantWaiters.add(f);
+                return f;
+            }
+        }
+        f.complete(ready);
+        return f;
+    }
+
+    public RemoteMr acceptGrant() {
+        Blocking.checkMayBlock("acceptGrant");
+        CompletableFuture<RemoteMr> f = acceptGrantAsync();
+        try {
+            return Blocking.await(f, timeout(), "acceptGrant");
+        } catch (OperationTimeoutException e) {
+            // Give up the place in line: the next grant goes to the next waiter or stays unclaimed.
+            synchronized (unclaimedGrants) {
+                grantWaiters.remove(f);
+            }
+            if (!f.cancel(false)) {
+                return f.join(); // it arrived just now
+            }
+            throw e;
+        }
+    }
+
+    public CompletableFuture<RemoteMr> requestRemoteAsync(long size, Access access, Duration lease) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("size must be > 0, was " + size);
+        }
+        checkLease(lease);
+        checkUsable();
+        if (requests.size() >= MAX_PENDING_REQUESTS) {
+            throw new RdmaException("too many outstanding requestRemote calls (" + MAX_PENDING_REQUESTS + ")");
+        }
+        long requestId = nextRequestId.getAndIncrement();
+        CompletableFuture<RemoteMr> f = new CompletableFuture<>();
+        requests.put(requestId, f);
+        try {
+            sendControl(ControlMessage.request(requestId, size, access.bits(), lease.toNanos()));
+        } catch (RuntimeException e) {
+            requests.remove(requestId);
+            throw e;
+        }
+        return f;
+    }
+
+    public RemoteMr requestRemote(long size, Access access, Duration lease) {
+        Blocking.checkMayBlock("requestRemote");
+        CompletableFuture<RemoteMr> f = requestRemoteAsync(size, access, lease);
+        try {
+            return Blocking.await(f, timeout(), "requestRemote");
+        } catch (OperationTimeoutException e) {
+            // Cancelled: when the grant comes after all, onGrant releases it at once.
+            if (!f.cancel(false)) {
+                return f.join();
+            }
+            throw e;
+        }
+    }
+
+    public void release(RemoteMr remote) {
+        if (!(remote instanceof RemoteMrImpl r) || r.owner() != this) {
+            throw new IllegalArgumentException("this RemoteMr was not granted on this connection: " + remote);
+        }
+        if (held.remove(r.grantId()) == null) {
+            return;
+        }
+        r.invalidate();
+        if (!closing && broken == null) {
+            sendControlQuietly(ControlMessage.release(r.grantId()));
+        }
+    }
+
+    private void onGrant(ControlMessage m) {
+        if (held.size() >= MAX_HELD_GRANTS) {
+            throw new ProtocolException("peer made more than " + MAX_HELD_GRANTS + " grants this side holds at once");
+        }
+        long deadline = System.nanoTime() + Math.min(m.leaseNanos(), MAX_LEASE_NANOS); // absurd leases saturate
+        RemoteMrImpl r = new RemoteMrImpl(this, m.id(), m.address(), m.length(), m.rkey(), Access.fromBits(m.access()), deadline);
+        if (held.putIfAbsent(m.id(), r) != null) {
+            throw new ProtocolException("peer reused grant id " + m.id());
+        }
+        grantsHeld.incrementAndGet();
+        if (m.requestId() != 0) {
+            CompletableFuture<RemoteMr> f = requests.remove(m.requestId());
+            if (f == null) {
+                throw new ProtocolException("peer answered request " + m.requestId() + " that this side never made");
+            }
+            if (!f.complete(r)) {
+                release(r); // the caller gave up (timeout or cancel): the peer gets its memory back now
+            }
+            return;
+        }
+        while (true) {
+            CompletableFuture<RemoteMr> waiter;
+            synchronized (unclaimedGrants) {
+                waiter = grantWaiters.poll();
+                if (waiter == null) {
+                    unclaimedGrants.add(r);
+                    return;
+                }
+            }
+            if (waiter.complete(r)) {
+                return;
+            } // a waiter that timed out or was cancelled: the grant goes to the next one
+        }
+    }
+
+    // ------------------------------------------------------------------ control channel plumbing
+
+    private void sendControl(ControlMessage m) {
+        ProviderEndpoint ep = endpoint;
+        if (ep == null) {
+            throw new ResourceClosedException("the connection is not established");
+        }
+        ep.sendControl(m.encode());
+    }
+
+    private void sendControlQuietly(ControlMessage m) {
+        try {
+            sendControl(m);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "control message not sent: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void onControlMessage(MemorySegment message) {
+        synchronized (earlyControl) {
+            if (endpoint == null) {
+                if (earlyControl.size() >= 64) {
+                    return;
+                }
+                MemorySegment copy = MemorySegment.ofArray(new byte[(int) Math.min(message.byteSize(), ControlMessage.MAX_SIZE + 1)]);
+                copy.copyFrom(message.asSlice(0, copy.byteSize()));
+                earlyControl.add(copy);
+                return;
+            }
+        }
+        handleControl(message);
+    }
+
+    private void handleControl(MemorySegment message) {
+        try {
+            ControlMessage m = ControlMessage.decode(message);
+            switch (m.type()) {
+                case ControlMessage.GRANT -> onGrant(m);
+                case ControlMessage.REQUEST -> context.executor().execute(() -> onRequest(m));
+                case ControlMessage.REFUSE -> {
+                    CompletableFuture<RemoteMr> f = requests.remove(m.id());
+                    if (f == null) {
+                        throw new ProtocolException("peer refused request " + m.id() + " that this side never made");
+                    }
+                    context.completeError(f, new GrantRefusedException("the peer refused the request: " + m.reason()));
+                }
+                case ControlMessage.RELEASE -> {
+                    GrantState g = given.get(m.id());
+                    if (g != null) {
+                        context.executor().execute(() -> g.revoke(false));
+                    }
+                }
+                case ControlMessage.REVOKED -> {
+                    RemoteMrImpl r = held.remove(m.id());
+                    if (r != null) {
+                        r.invalidate();
+                    }
+                }
+                default -> throw new ProtocolException("unhandled control message type " + m.type());
+            }
+        } catch (ProtocolException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the connection to " + remoteAddressOrUnknown() + ": " + e.getMessage());
+            failConnection(e);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the connection to " + remoteAddressOrUnknown()
+                    + " after an internal error on a control message", e);
+            failConnection(new ConnectionClosedException("internal error on a control message: " + e, e));
+        }
+    }
+
+    @Override
+    public void onDisconnected(Throwable cause) {
+        RdmaException e = cause instanceof RdmaException re ? re
+                : new ConnectionClosedException("the connection to " + remoteAddressOrUnknown() + " was lost: " + cause, cause);
+        if (!(e instanceof ConnectionClosedException)) {
+            e = new ConnectionClosedException("the connection to " + remoteAddressOrUnknown() + " was lost: " + e.getMessage(), e);
+        }
+        failConnection(e);
+    }
+
+    /** The peer or the protocol broke the connection: fail everything and close it in the background. */
+    private void failConnection(RdmaException cause) {
+        synchronized (postLock) {
+            if (broken == null) {
+                broken = cause;
+            }
+            failWaitingLocked(cause, false);
+        }
+        failControlWaiters(cause);
+        context.executor().execute(this::close);
+    }
+
+    private void failControlWaiters(RdmaException cause) {
+        for (Long k : List.copyOf(requests.keySet())) {
+            CompletableFuture<RemoteMr> f = requests.remove(k);
+            if (f != null) {
+                context.completeError(f, new ConnectionClosedException("requestRemote: the connection closed", cause));
+            }
+        }
+        List<CompletableFuture<RemoteMr>> waiters;
+        synchronized (unclaimedGrants) {
+            waiters = List.copyOf(grantWaiters);
+            grantWaiters.clear();
+        }
+        for (CompletableFuture<RemoteMr> f : waiters) {
+            context.completeError(f, new ConnectionClosedException("acceptGrant: the connection closed", cause));
+        }
+    }
+
+    // ------------------------------------------------------------------ close
+
+    public void close() {
+        ConnectionClosedException cause = new ConnectionClosedException("the connection to " + remoteAddressOrUnknown() + " was closed");
+        boolean already;
+        synchronized (postLock) {
+            already = closing;
+            if (!already) {
+                closing = true;
+                closer = Thread.currentThread();
+                failWaitingLocked(cause, false);
+            }
+        }
+        if (already) {
+            awaitClosed(); // outside postLock: the closing thread needs it
+            return;
+        }
+        leak.closed();
+        try {
+            closeOnce(cause);
+        } finally {
+            closeDone.countDown();
+        }
+    }
+
+    /**
+     * Another thread is closing (often the background close after a failure): wait for it, so
+     * that everything is freed when any close returns. Not on a poller (the close may need it to
+     * drain completions) nor in the closing thread itself; boundedly.
+     */
+    private void awaitClosed() {
+        if (Thread.currentThread() instanceof Poller || Thread.currentThread() == closer) {
+            return;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (!closeDone.await(30, TimeUnit.SECONDS)) {
+                        LOG.log(System.Logger.Level.WARNING, "closing the connection to " + remoteAddressOrUnknown()
+                                + " takes more than 30 s; not waiting longer");
+                    }
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeOnce(ConnectionClosedException cause) {
+        failControlWaiters(cause);
+        ProviderEndpoint ep = endpoint;
+        if (ep != null) {
+            ep.disconnect();
+        }
+        // Wait, boundedly, for the provider to flush what was posted: their lends end normally.
+        if (!(Thread.currentThread() instanceof Poller)) {
+            long deadline = System.nanoTime() + Math.min(timeout().toNanos(), TimeUnit.SECONDS.toNanos(5));
+            synchronized (postLock) {
+                long left;
+                while (outstanding > 0 && (left = deadline - System.nanoTime()) > 0) {
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(postLock, left);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+        }
+        if (ep != null) {
+            ep.close(); // no device access after this: what is still lent can be given back
+        }
+        synchronized (postLock) {
+            for (OpSlot s : slots) {
+                failSlotLocked(s, new ConnectionClosedException(
+                        (s.opcode == null ? "operation" : s.opcode.name()) + " did not complete before the connection closed", cause));
+            }
+            closed = true;
+        }
+        for (GrantState g : List.copyOf(given.values())) {
+            g.revoke(false);
+        }
+        for (RemoteMrImpl r : held.values()) {
+            r.invalidate();
+        }
+        held.clear();
+        context.pool().free(atomicScratch);
+        context.connectionClosed(this);
+    }
+
+    public boolean isOpen() {
+        return !closing && broken == null;
+    }
+
+    public InetSocketAddress localAddress() {
+        ProviderEndpoint ep = endpoint;
+        return ep == null ? null : ep.localAddress();
+    }
+
+    public InetSocketAddress remoteAddress() {
+        ProviderEndpoint ep = endpoint;
+        return ep == null ? null : ep.remoteAddress();
+    }
+
+    public ConnectionStats stats() {
+        return new ConnectionStats(posted.get(), completed.get(), failed.get(), bytesOut.get(), bytesIn.get(),
+                grantsGiven.get(), grantsRevoked.get(), grantsHeld.get());
+    }
+
+    boolean isClosed() {
+        synchronized (postLock) {
+            return closed;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + id + " " + localAddress() + " -> " + remoteAddressOrUnknown() + (isOpen() ? "" : ", closed") + "]";
+    }
+}
