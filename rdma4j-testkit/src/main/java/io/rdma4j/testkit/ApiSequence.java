@@ -325,6 +325,27 @@ final class ApiSequence {
         }
     }
 
+    /**
+     * For an operation refused with MemoryInUseException: one of its ranges must be lent already,
+     * or (a batch) two of its own ranges overlap. Which entry of a batch conflicted is not known.
+     */
+    private void checkInUse(Throwable t, List<Rng> lends) {
+        if (!(unwrap(t) instanceof MemoryInUseException) || lends.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < lends.size(); i++) {
+            Rng l = lends.get(i);
+            if (lent(new Rng(l.r, l.off, Math.max(1, l.len)))) {
+                return;
+            }
+            for (int j = 0; j < i; j++) {
+                if (l.overlaps(lends.get(j))) {
+                    return;
+                }
+            }
+        }
+        throw finding("MemoryInUseException on " + lends + " where nothing is lent", t);
+    }
 
     private boolean lent(Rng want) {
         for (Op o : pending) {
@@ -803,9 +824,7 @@ final class ApiSequence {
             throw finding(op.name + " (blocking) did not finish within the operation timeout", e);
         } catch (RuntimeException e) {
             documented(e, op.name);
-            for (Rng l : op.lends) {
-                checkInUse(e, l.r, l.off, l.len);
-            }
+            checkInUse(e, op.lends);
             if (!blocking || prePost(e)) {
                 return false; // nothing was posted
             }
