@@ -1,6 +1,7 @@
 package io.rdma4j.testkit;
 
 import io.rdma4j.Listener;
+import io.rdma4j.PollMode;
 import io.rdma4j.Rdma;
 import io.rdma4j.RdmaContext;
 import io.rdma4j.RdmaOptions;
@@ -41,6 +42,27 @@ public final class ApiSequenceRunner implements AutoCloseable {
         this.host = host;
         this.patience = patience;
         this.leaseSlack = leaseSlack;
+    }
+
+    /**
+     * The settings the interpreter's edge cases need, on any provider: small queues (callers
+     * queue behind a full send queue, "all receives posted" is reachable), a small pool chunk
+     * (allocations above it take the dedicated path), a small grant budget (requests refused by
+     * policy), and RC with infinite RNR retry (a send waits for a receive).
+     *
+     * @param b options with the provider (and its timeouts) set
+     * @return {@code b}
+     */
+    public static RdmaOptions.Builder edgeCases(RdmaOptions.Builder b) {
+        return b.pollMode(PollMode.ADAPTIVE)
+                .sendQueueDepth(6)
+                .receiveQueueDepth(6)
+                .completionQueueSize(64)
+                .poolChunkSize(16384)
+                .grantBudget(64 * 1024)
+                .maxLease(Duration.ofSeconds(30))
+                .rnrRetry(7)
+                .rnrDelay(Duration.ofMillis(1));
     }
 
     Duration patience() {

@@ -2,7 +2,6 @@ package io.rdma4j.verbs;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.rdma4j.PollMode;
 import io.rdma4j.RdmaOptions;
 import io.rdma4j.testkit.ApiSequenceRunner;
 import io.rdma4j.testkit.FuzzInput;
@@ -44,27 +43,13 @@ class VerbsApiSequenceTest {
         long seconds = Long.getLong("rdma4j.verbs.fuzz.seconds", 60);
         long seed = Long.getLong("rdma4j.verbs.fuzz.seed", 5);
         VerbsContractProfile profile = new VerbsContractProfile();
-        RdmaOptions.Builder b = RdmaOptions.builder()
-                .provider("verbs")
-                .pollMode(PollMode.ADAPTIVE)
-                .sendQueueDepth(6)          // small: callers queue behind a full send queue
-                .receiveQueueDepth(6)       // small: "all receives posted" is reachable
-                .completionQueueSize(64)
-                .poolChunkSize(16384)       // small: allocations above it take the dedicated path
-                .grantBudget(64 * 1024)     // small: requests are refused by policy
-                .maxLease(Duration.ofSeconds(30))
-                .operationTimeout(profile.patience())
-                .connectTimeout(profile.patience())
-                .rnrRetry(7)                // RC with infinite RNR retry: a send waits for a receive
-                .rnrDelay(Duration.ofMillis(1));
-        profile.configure(b);
-        String host = System.getProperty("rdma4j.testkit.host", profile.defaultHost());
+        RdmaOptions options = ApiSequenceRunner.edgeCases(profile.options()).build();
         // A lease ends on the core's timer: under TCG it may run seconds late.
         Duration leaseSlack = Duration.ofSeconds(SoftRoce.inGuest() ? 5 : 2);
         List<Path> corpus = corpus();
         assertTrue(corpus.size() >= 10, "the committed corpus was not found or is tiny: " + corpus.size() + " inputs");
         long t0 = System.nanoTime();
-        try (ApiSequenceRunner runner = new ApiSequenceRunner(b.build(), host, profile.patience(), leaseSlack)) {
+        try (ApiSequenceRunner runner = new ApiSequenceRunner(options, profile.host(), profile.patience(), leaseSlack)) {
             for (Path p : corpus) {
                 run(runner, Files.readAllBytes(p), "corpus input " + p.getFileName());
             }

@@ -2,7 +2,6 @@ package io.rdma4j.verbs;
 
 import io.rdma4j.RdmaOptions;
 import io.rdma4j.testkit.MixedLoad;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,11 +28,7 @@ class VerbsManyQueuePairsLoadTest {
         int n = Integer.getInteger("rdma4j.verbs.load.connections", 64);
         long seconds = Long.getLong("rdma4j.verbs.load.seconds", 30);
         VerbsContractProfile profile = new VerbsContractProfile();
-        RdmaOptions.Builder b = RdmaOptions.builder().provider("verbs")
-                .sendQueueDepth(16).receiveQueueDepth(16).completionQueueSize(8192)
-                .operationTimeout(profile.patience()).connectTimeout(profile.patience());
-        profile.configure(b);
-        String host = System.getProperty("rdma4j.testkit.host", profile.defaultHost());
-        System.out.println("verbs load: " + MixedLoad.run(b.build(), host, n, seconds, profile.patience()));
+        RdmaOptions o = profile.options().sendQueueDepth(16).receiveQueueDepth(16).completionQueueSize(8192).build();
+        System.out.println("verbs load: " + MixedLoad.run(o, profile.host(), n, seconds, profile.patience()));
     }
 }

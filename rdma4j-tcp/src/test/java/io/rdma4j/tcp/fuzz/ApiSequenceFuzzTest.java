@@ -3,7 +3,6 @@ package io.rdma4j.tcp.fuzz;
 import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.rdma4j.PollMode;
 import io.rdma4j.RdmaOptions;
 import io.rdma4j.testkit.ApiSequenceRunner;
 import io.rdma4j.testkit.FuzzInput;
@@ -19,19 +18,9 @@ import org.junit.jupiter.api.AfterAll;
  * tests replay too); {@code JAZZER_FUZZ=1} or {@code scripts/fuzz SECONDS} fuzzes.
  */
 class ApiSequenceFuzzTest {
-    static final RdmaOptions OPTIONS = RdmaOptions.builder()
-            .provider("tcp")
-            .pollMode(PollMode.ADAPTIVE)
-            .sendQueueDepth(6)          // small: callers queue behind a full send queue
-            .receiveQueueDepth(6)       // small: "all receives posted" is reachable
-            .completionQueueSize(64)
-            .poolChunkSize(16384)       // small: allocations above it take the dedicated path
-            .grantBudget(64 * 1024)     // small: requests are refused by policy
-            .maxLease(Duration.ofSeconds(30))
+    static final RdmaOptions OPTIONS = ApiSequenceRunner.edgeCases(RdmaOptions.builder().provider("tcp"))
             .operationTimeout(Duration.ofSeconds(10))
             .connectTimeout(Duration.ofSeconds(10))
-            .rnrRetry(7)                // RC with infinite RNR retry: a send waits for a receive
-            .rnrDelay(Duration.ofMillis(1))
             .build();
 
     private static final ApiSequenceRunner RUNNER =
