@@ -20,6 +20,11 @@
  * {@link io.rdma4j.testkit.ProcessContract} (a second JVM: exchange, SIGKILL, SIGSTOP, and probes
  * that would crash a JVM if memory were freed under a view or an operation).
  *
+ * <p>Hardening drivers a provider's own tests call with its options: {@link
+ * io.rdma4j.testkit.ApiSequenceRunner} (API-sequence fuzzing against a shadow model, fed by Jazzer
+ * or by {@link io.rdma4j.testkit.FuzzInput#of(byte[])}) and {@link io.rdma4j.testkit.MixedLoad}
+ * (many connections with mixed checked operations).
+ *
  * <p>Knobs a provider may turn, all on its {@link io.rdma4j.testkit.ContractProfile}: the address to
  * listen on ({@code -Drdma4j.testkit.host=10.77.0.1} or {@code defaultHost()}), options applied to
  * every context ({@code configure}), the largest transfer ({@code maxTransferSize}), how long a test

@@ -34,6 +34,24 @@ public final class VerbsContractProfile implements ContractProfile {
         return Duration.ofSeconds(SoftRoce.inGuest() ? 120 : 20);
     }
 
+    /**
+     * Options for the verbs tests that open their own contexts: this profile's, with timeouts of
+     * {@link #patience()}.
+     *
+     * @return a builder for {@code verbs}
+     */
+    RdmaOptions.Builder options() {
+        RdmaOptions.Builder b = RdmaOptions.builder().provider(provider())
+                .operationTimeout(patience()).connectTimeout(patience());
+        configure(b);
+        return b;
+    }
+
+    /** @return the address tests listen on: {@code -Drdma4j.testkit.host}, else {@link #defaultHost()} */
+    String host() {
+        return System.getProperty("rdma4j.testkit.host", defaultHost());
+    }
+
     @Override
     public void configure(RdmaOptions.Builder builder) {
         if (SoftRoce.inGuest()) {

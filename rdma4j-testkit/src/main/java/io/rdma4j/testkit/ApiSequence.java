@@ -1,6 +1,5 @@
-package io.rdma4j.tcp.fuzz;
+package io.rdma4j.testkit;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import io.rdma4j.Access;
 import io.rdma4j.Batch;
 import io.rdma4j.Connection;
@@ -17,7 +16,6 @@ import io.rdma4j.RemoteAccessException;
 import io.rdma4j.RemoteMr;
 import io.rdma4j.RemoteSlice;
 import io.rdma4j.ResourceClosedException;
-import io.rdma4j.internal.ContextImpl;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -56,6 +54,9 @@ import java.util.concurrent.TimeoutException;
  * </ul>
  * At the end every connection is closed, every future must complete within a bound, and both
  * contexts must be back to no regions and no pool bytes in use, with no leak reported.
+ *
+ * <p>Provider-neutral: {@link ApiSequenceRunner} gives it the contexts (any provider's options)
+ * and the patience its waits use.
  */
 final class ApiSequence {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -69,7 +70,9 @@ final class ApiSequence {
         Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(60)};
     private static final Access[] ACCESS = Access.values();
 
-    private final FuzzedDataProvider in;
+    private final FuzzInput in;
+    private final ApiSequenceRunner runner;
+    private final long patienceNanos;
     private final RdmaContext[] ctx = new RdmaContext[2];
     private final Connection[] conn = new Connection[2];
     private final boolean[] contextClosedHere = new boolean[2];
@@ -83,8 +86,10 @@ final class ApiSequence {
     private int step;
     private int nextRegionId;
 
-    ApiSequence(FuzzedDataProvider in) {
+    ApiSequence(FuzzInput in, ApiSequenceRunner runner) {
         this.in = in;
+        this.runner = runner;
+        this.patienceNanos = runner.patience().toNanos();
     }
 
     // ================================================================== model
@@ -210,11 +215,11 @@ final class ApiSequence {
 
     /** Runs the sequence; returns the steps executed. */
     int run() throws Exception {
-        ctx[0] = ApiSequenceFuzzTest.context(0);
-        ctx[1] = ApiSequenceFuzzTest.context(1);
-        CompletableFuture<Connection> accepted = ApiSequenceFuzzTest.listener(1).acceptAsync();
-        conn[0] = ctx[0].connect(ApiSequenceFuzzTest.listener(1).localAddress());
-        conn[1] = accepted.get(10, TimeUnit.SECONDS);
+        ctx[0] = runner.context(0);
+        ctx[1] = runner.context(1);
+        CompletableFuture<Connection> accepted = runner.listener(1).acceptAsync();
+        conn[0] = ctx[0].connect(runner.listener(1).localAddress());
+        conn[1] = accepted.get(patienceNanos, TimeUnit.NANOSECONDS);
         int n = in.consumeInt(1, MAX_STEPS);
         for (step = 1; step <= n && in.remainingBytes() > 0; step++) {
             long t0 = System.nanoTime();
@@ -315,20 +320,47 @@ final class ApiSequence {
         if (!(unwrap(t) instanceof MemoryInUseException) || r == null) {
             return;
         }
-        Rng want = new Rng(r, off, Math.max(1, len));
+        if (!lent(new Rng(r, off, Math.max(1, len)))) {
+            throw finding("MemoryInUseException on " + r + " [" + off + ", +" + len + ") where nothing is lent", t);
+        }
+    }
+
+    /**
+     * For an operation refused with MemoryInUseException: one of its ranges must be lent already,
+     * or (a batch) two of its own ranges overlap. Which entry of a batch conflicted is not known.
+     */
+    private void checkInUse(Throwable t, List<Rng> lends) {
+        if (!(unwrap(t) instanceof MemoryInUseException) || lends.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < lends.size(); i++) {
+            Rng l = lends.get(i);
+            if (lent(new Rng(l.r, l.off, Math.max(1, l.len)))) {
+                return;
+            }
+            for (int j = 0; j < i; j++) {
+                if (l.overlaps(lends.get(j))) {
+                    return;
+                }
+            }
+        }
+        throw finding("MemoryInUseException on " + lends + " where nothing is lent", t);
+    }
+
+    private boolean lent(Rng want) {
         for (Op o : pending) {
             for (Rng l : o.lends) {
                 if (l.overlaps(want)) {
-                    return;
+                    return true;
                 }
             }
         }
         for (ViewM v : views) {
             if (new Rng(v.r, v.off, v.len).overlaps(want)) {
-                return;
+                return true;
             }
         }
-        throw finding("MemoryInUseException on " + r + " [" + off + ", +" + len + ") where nothing is lent", t);
+        return false;
     }
 
     // ================================================================== picking
@@ -792,9 +824,7 @@ final class ApiSequence {
             throw finding(op.name + " (blocking) did not finish within the operation timeout", e);
         } catch (RuntimeException e) {
             documented(e, op.name);
-            for (Rng l : op.lends) {
-                checkInUse(e, l.r, l.off, l.len);
-            }
+            checkInUse(e, op.lends);
             if (!blocking || prePost(e)) {
                 return false; // nothing was posted
             }
@@ -1307,7 +1337,7 @@ final class ApiSequence {
             boolean mayWait = o.domain >= RQ && o.domain < CTL || o.name.equals("acceptGrant") || !o.msgs.isEmpty()
                     || o.domain < RQ && receivesAvailable(1 - o.domain) < 0; // behind a send waiting for a receive
             if (!mayWait) {
-                await(o, TimeUnit.SECONDS.toNanos(10));
+                await(o, patienceNanos);
             }
         }
         harvest(-1);
@@ -1340,7 +1370,7 @@ final class ApiSequence {
                 continue;
             }
             if (!o.future.isDone() && o.domain == wait) {
-                await(o, TimeUnit.SECONDS.toNanos(10));
+                await(o, patienceNanos);
             }
             if (!o.future.isDone()) {
                 blocked.add(o.domain);
@@ -1375,7 +1405,7 @@ final class ApiSequence {
             if (g.deadAt - o.postNanos < 0) {
                 throw finding(o + " succeeded on a grant revoked, released or closed before it was posted", null);
             }
-            if (o.postNanos - g.granterDeadline > TimeUnit.SECONDS.toNanos(2)) {
+            if (o.postNanos - g.granterDeadline > runner.leaseSlack().toNanos()) {
                 throw finding(o + " succeeded long after its grant's lease ended", null);
             }
             boolean allowed = switch (need) {
@@ -1441,22 +1471,22 @@ final class ApiSequence {
     /** Both contexts back to no regions and no pool bytes, and no leak reported. */
     void checkBaseline(long leaksAtStart) throws InterruptedException {
         for (int s = 0; s < 2; s++) {
-            ContextImpl c = (ContextImpl) ctx[s];
+            RdmaContext c = ctx[s];
             if (c == null) {
                 continue;
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while ((c.regionsInUse() != 0 || c.poolBytesInUse() != 0) && System.nanoTime() < deadline) {
+            long deadline = System.nanoTime() + patienceNanos / 2;
+            while ((CoreProbe.regionsInUse(c) != 0 || CoreProbe.poolBytesInUse(c) != 0) && System.nanoTime() < deadline) {
                 Thread.sleep(2);
             }
-            if (c.regionsInUse() != 0 || c.poolBytesInUse() != 0) {
+            if (CoreProbe.regionsInUse(c) != 0 || CoreProbe.poolBytesInUse(c) != 0) {
                 throw finding("context " + (s == 0 ? "A" : "B") + (contextClosedHere[s] ? " (closed)" : "")
-                        + " not back to baseline: " + c.regionsInUse() + " regions, " + c.poolBytesInUse()
-                        + " pool bytes in use", null);
+                        + " not back to baseline: " + CoreProbe.regionsInUse(c) + " regions, "
+                        + CoreProbe.poolBytesInUse(c) + " pool bytes in use", null);
             }
         }
-        if (ContextImpl.leaksFound() != leaksAtStart) {
-            throw finding("the leak detector reported " + (ContextImpl.leaksFound() - leaksAtStart) + " leaks", null);
+        if (CoreProbe.leaksFound() != leaksAtStart) {
+            throw finding("the leak detector reported " + (CoreProbe.leaksFound() - leaksAtStart) + " leaks", null);
         }
     }
 }

@@ -1,0 +1,93 @@
+package io.rdma4j.verbs;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rdma4j.RdmaOptions;
+import io.rdma4j.testkit.ApiSequenceRunner;
+import io.rdma4j.testkit.FuzzInput;
+import java.net.URI;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * API-sequence fuzzing on verbs, bounded: the interpreter and invariants the tcp provider's
+ * Jazzer target uses (the testkit's {@link ApiSequenceRunner}), fed first the committed Jazzer
+ * corpus (rdma4j-tcp's ApiSequenceFuzzTestInputs, copied here by the build and decoded exactly as
+ * Jazzer decodes it), then pseudo-random inputs from a seeded {@link Random} until the time
+ * budget is spent. Runs in the Soft-RoCE guest without the Jazzer agent.
+ *
+ * <p>{@code -Drdma4j.verbs.fuzz.seconds=N} (default 60) bounds the random part; {@code
+ * -Drdma4j.verbs.fuzz.seed=S} picks another sequence of inputs. A failure names the input (the
+ * corpus file, or the seed and index) and the last steps.
+ */
+class VerbsApiSequenceTest {
+    private static final String CORPUS = "/io/rdma4j/verbs/api-corpus";
+
+    @BeforeAll
+    static void device() {
+        SoftRoce.assumeDevice();
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void corpusThenRandomSequences() throws Throwable {
+        long seconds = Long.getLong("rdma4j.verbs.fuzz.seconds", 60);
+        long seed = Long.getLong("rdma4j.verbs.fuzz.seed", 5);
+        VerbsContractProfile profile = new VerbsContractProfile();
+        RdmaOptions options = ApiSequenceRunner.edgeCases(profile.options()).build();
+        // A lease ends on the core's timer: under TCG it may run seconds late.
+        Duration leaseSlack = Duration.ofSeconds(SoftRoce.inGuest() ? 5 : 2);
+        List<Path> corpus = corpus();
+        assertTrue(corpus.size() >= 10, "the committed corpus was not found or is tiny: " + corpus.size() + " inputs");
+        long t0 = System.nanoTime();
+        try (ApiSequenceRunner runner = new ApiSequenceRunner(options, profile.host(), profile.patience(), leaseSlack)) {
+            for (Path p : corpus) {
+                run(runner, Files.readAllBytes(p), "corpus input " + p.getFileName());
+            }
+            long corpusMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            long corpusSteps = runner.steps();
+            Random rnd = new Random(seed);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            int random = 0;
+            while (System.nanoTime() < deadline) {
+                byte[] input = new byte[16 + rnd.nextInt(2048)];
+                rnd.nextBytes(input);
+                run(runner, input, "random input " + random + " of seed " + seed);
+                random++;
+            }
+            System.out.printf("verbs api sequences: %d corpus inputs (%d steps, %d ms), then %d random inputs of seed %d"
+                    + " (%d steps, %d s budget); %d sequences, %d steps in all, leaks found %d, %d ms%n",
+                    corpus.size(), corpusSteps, corpusMs, random, seed, runner.steps() - corpusSteps, seconds,
+                    runner.inputs(), runner.steps(), runner.leaks(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        }
+    }
+
+    private static void run(ApiSequenceRunner runner, byte[] input, String name) throws Throwable {
+        try {
+            runner.run(FuzzInput.of(input));
+        } catch (Throwable t) {
+            AssertionError e = new AssertionError(name + " (" + input.length + " bytes) failed: " + t.getMessage(), t);
+            throw e;
+        }
+    }
+
+    private static List<Path> corpus() throws Exception {
+        URL dir = VerbsApiSequenceTest.class.getResource(CORPUS);
+        if (dir == null) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(Path.of(URI.create(dir.toString())))) {
+            return files.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+}
