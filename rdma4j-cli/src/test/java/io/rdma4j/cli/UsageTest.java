@@ -58,6 +58,16 @@ class UsageTest {
     }
 
     @Test
+    void unknownPollMode() {
+        assertUsageError(CliRun.of("perf", "write_lat", "--poll", "sometimes"), "unknown poll mode 'sometimes'");
+    }
+
+    @Test
+    void eventsContradictBusyPolling() {
+        assertUsageError(CliRun.of("perf", "write_lat", "-e", "--poll", "busy"), "contradicts --poll busy");
+    }
+
+    @Test
     void svgNeedsASweep() {
         assertUsageError(CliRun.of("perf", "write_bw", "localhost", "--svg", "x.svg"), "add -a");
     }

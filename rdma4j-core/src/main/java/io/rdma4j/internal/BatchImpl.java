@@ -124,6 +124,6 @@ final class BatchImpl implements Batch {
     @Override
     public void submit() {
         Blocking.checkMayBlock("batch submit");
-        Blocking.await(submitAsync(), connection.state.operationTimeout(), "batch");
+        Blocking.await(submitAsync(), connection.state.options(), "batch");
     }
 }

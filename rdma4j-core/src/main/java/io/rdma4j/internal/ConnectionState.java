@@ -11,6 +11,7 @@ import io.rdma4j.MemoryInUseException;
 import io.rdma4j.OperationTimeoutException;
 import io.rdma4j.ProtocolException;
 import io.rdma4j.RdmaException;
+import io.rdma4j.RdmaOptions;
 import io.rdma4j.Received;
 import io.rdma4j.RemoteMr;
 import io.rdma4j.RemoteSlice;
@@ -595,10 +596,6 @@ final class ConnectionState implements EndpointHandler {
 
     // ------------------------------------------------------------------ public operations
 
-    private Duration timeout() {
-        return context.options().operationTimeout();
-    }
-
     @SuppressWarnings("unchecked")
     private static <T> CompletableFuture<T> cast(CompletableFuture<Object> f) {
         return (CompletableFuture<T>) (CompletableFuture<?>) f;
@@ -610,7 +607,7 @@ final class ConnectionState implements EndpointHandler {
 
     public void write(LocalSlice src, RemoteSlice dst) {
         Blocking.checkMayBlock("write");
-        Blocking.await(writeAsync(src, dst), timeout(), "write");
+        Blocking.await(writeAsync(src, dst), context.options(), "write");
     }
 
     public CompletableFuture<Void> writeWithImmAsync(LocalSlice src, RemoteSlice dst, int immediate) {
@@ -619,7 +616,7 @@ final class ConnectionState implements EndpointHandler {
 
     public void writeWithImm(LocalSlice src, RemoteSlice dst, int immediate) {
         Blocking.checkMayBlock("writeWithImm");
-        Blocking.await(writeWithImmAsync(src, dst, immediate), timeout(), "writeWithImm");
+        Blocking.await(writeWithImmAsync(src, dst, immediate), context.options(), "writeWithImm");
     }
 
     public CompletableFuture<Void> readAsync(LocalSlice dst, RemoteSlice src) {
@@ -628,7 +625,7 @@ final class ConnectionState implements EndpointHandler {
 
     public void read(LocalSlice dst, RemoteSlice src) {
         Blocking.checkMayBlock("read");
-        Blocking.await(readAsync(dst, src), timeout(), "read");
+        Blocking.await(readAsync(dst, src), context.options(), "read");
     }
 
     public CompletableFuture<Long> fetchAndAddAsync(RemoteSlice target, long add) {
@@ -637,7 +634,7 @@ final class ConnectionState implements EndpointHandler {
 
     public long fetchAndAdd(RemoteSlice target, long add) {
         Blocking.checkMayBlock("fetchAndAdd");
-        return Blocking.await(fetchAndAddAsync(target, add), timeout(), "fetchAndAdd");
+        return Blocking.await(fetchAndAddAsync(target, add), context.options(), "fetchAndAdd");
     }
 
     public CompletableFuture<Long> compareAndSwapAsync(RemoteSlice target, long expect, long swap) {
@@ -646,7 +643,7 @@ final class ConnectionState implements EndpointHandler {
 
     public long compareAndSwap(RemoteSlice target, long expect, long swap) {
         Blocking.checkMayBlock("compareAndSwap");
-        return Blocking.await(compareAndSwapAsync(target, expect, swap), timeout(), "compareAndSwap");
+        return Blocking.await(compareAndSwapAsync(target, expect, swap), context.options(), "compareAndSwap");
     }
 
     public CompletableFuture<Void> sendAsync(LocalSlice src) {
@@ -655,7 +652,7 @@ final class ConnectionState implements EndpointHandler {
 
     public void send(LocalSlice src) {
         Blocking.checkMayBlock("send");
-        Blocking.await(sendAsync(src), timeout(), "send");
+        Blocking.await(sendAsync(src), context.options(), "send");
     }
 
     public CompletableFuture<Void> sendWithImmAsync(LocalSlice src, int immediate) {
@@ -664,7 +661,7 @@ final class ConnectionState implements EndpointHandler {
 
     public void sendWithImm(LocalSlice src, int immediate) {
         Blocking.checkMayBlock("sendWithImm");
-        Blocking.await(sendWithImmAsync(src, immediate), timeout(), "sendWithImm");
+        Blocking.await(sendWithImmAsync(src, immediate), context.options(), "sendWithImm");
     }
 
     public CompletableFuture<Received> receiveAsync(LocalSlice dst) {
@@ -673,11 +670,11 @@ final class ConnectionState implements EndpointHandler {
 
     public Received receive(LocalSlice dst) {
         Blocking.checkMayBlock("receive");
-        return Blocking.await(receiveAsync(dst), timeout(), "receive");
+        return Blocking.await(receiveAsync(dst), context.options(), "receive");
     }
 
-    Duration operationTimeout() {
-        return timeout();
+    RdmaOptions options() {
+        return context.options();
     }
 
     // ------------------------------------------------------------------ grants: granting side
@@ -801,7 +798,7 @@ final class ConnectionState implements EndpointHandler {
         Blocking.checkMayBlock("acceptGrant");
         CompletableFuture<RemoteMr> f = acceptGrantAsync();
         try {
-            return Blocking.await(f, timeout(), "acceptGrant");
+            return Blocking.await(f, context.options(), "acceptGrant");
         } catch (OperationTimeoutException e) {
             // Give up the place in line: the next grant goes to the next waiter or stays unclaimed.
             synchronized (unclaimedGrants) {
@@ -839,7 +836,7 @@ final class ConnectionState implements EndpointHandler {
         Blocking.checkMayBlock("requestRemote");
         CompletableFuture<RemoteMr> f = requestRemoteAsync(size, access, lease);
         try {
-            return Blocking.await(f, timeout(), "requestRemote");
+            return Blocking.await(f, context.options(), "requestRemote");
         } catch (OperationTimeoutException e) {
             // Cancelled: when the grant comes after all, onGrant releases it at once.
             if (!f.cancel(false)) {
@@ -1069,7 +1066,7 @@ final class ConnectionState implements EndpointHandler {
         }
         // Wait, boundedly, for the provider to flush what was posted: their lends end normally.
         if (!(Thread.currentThread() instanceof Poller)) {
-            long deadline = System.nanoTime() + Math.min(timeout().toNanos(), TimeUnit.SECONDS.toNanos(5));
+            long deadline = System.nanoTime() + Math.min(context.options().operationTimeout().toNanos(), TimeUnit.SECONDS.toNanos(5));
             synchronized (postLock) {
                 long left;
                 while (outstanding > 0 && (left = deadline - System.nanoTime()) > 0) {

@@ -27,6 +27,12 @@ final class Poller extends Thread implements CompletionHandler {
     private static final long YIELD_NANOS = SPIN_NANOS
             + TimeUnit.MICROSECONDS.toNanos(Long.getLong("rdma4j.poller.yieldMicros", 200));
     private static final int BATCH = 64;
+    /**
+     * A busy poller on two cores or fewer yields instead of only spinning: the thread waiting
+     * for its completion (spinning too, see Blocking) and the peer's threads need the core,
+     * and a poller that never yields holds it for a whole scheduler slice (milliseconds).
+     */
+    private static final boolean BUSY_YIELDS = Runtime.getRuntime().availableProcessors() <= 2;
 
     private final ContextState context;
     private final CompletionQueue queue;
@@ -61,7 +67,13 @@ final class Poller extends Thread implements CompletionHandler {
             }
             try {
                 switch (mode) {
-                    case BUSY -> Thread.onSpinWait();
+                    case BUSY -> {
+                        if (BUSY_YIELDS) {
+                            Thread.yield();
+                        } else {
+                            Thread.onSpinWait();
+                        }
+                    }
                     case EVENT -> queue.await(TimeUnit.MILLISECONDS.toNanos(100));
                     case ADAPTIVE -> {
                         long now = System.nanoTime();

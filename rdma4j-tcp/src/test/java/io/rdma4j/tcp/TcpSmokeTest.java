@@ -29,6 +29,32 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class TcpSmokeTest {
 
+    /**
+     * Under busy polling a blocking call on a platform thread spin-waits for its completion: it
+     * still returns the result, and still gives up at the operation timeout.
+     */
+    @Test
+    void busyPollingBlockingCallsReturnAndTimeOut() throws Exception {
+        RdmaOptions o = RdmaOptions.builder().provider("tcp").pollMode(io.rdma4j.PollMode.BUSY)
+                .operationTimeout(Duration.ofSeconds(1)).build();
+        try (RdmaContext server = Rdma.open(o); RdmaContext client = Rdma.open(o);
+             Listener l = server.listen(new InetSocketAddress("127.0.0.1", 0))) {
+            CompletableFuture<Connection> accepted = l.acceptAsync();
+            try (Connection c = client.connect(l.localAddress()); Connection s = accepted.get();
+                 LocalMr target = server.allocate(64); LocalMr local = client.allocate(64)) {
+                s.grant(target, Access.REMOTE_ALL, Duration.ofMinutes(1));
+                RemoteMr remote = c.acceptGrant();
+                target.putLong(0, 5);
+                assertEquals(5, c.fetchAndAdd(remote.slice(0, 8), 1));
+                assertEquals(6, target.getLong(0));
+                long t0 = System.nanoTime();
+                assertThrows(io.rdma4j.OperationTimeoutException.class, () -> c.receive(local.slice()));
+                long waited = System.nanoTime() - t0;
+                assertTrue(waited >= 900_000_000L && waited < 10_000_000_000L, "waited " + waited / 1_000_000 + " ms");
+            }
+        }
+    }
+
     @Test
     void everyOperationOnceOverLoopback() throws Exception {
         RdmaOptions o = RdmaOptions.builder().provider("tcp").build();

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.w3c.dom.Document;
 
@@ -105,6 +106,22 @@ class PerfEndToEndTest {
             }
         }
         assertTrue(r[1].out().contains(bw ? "BW average[MB/sec]" : "t_typical[usec]"), r[1]::toString);
+    }
+
+    /** Every poll mode, and -e, runs the latency loops (which spin-wait under busy) to the end. */
+    @ParameterizedTest
+    @CsvSource({"send_lat,--poll=busy", "read_lat,--poll=busy", "write_lat,--poll=busy", "send_lat,-e", "atomic_lat,--poll=adaptive"})
+    @Timeout(120)
+    void everyPollModeRuns(String test, String mode) throws Exception {
+        int port = freePort();
+        Out[] r = pair(List.of("perf", test, "--provider", "tcp", "-p", "" + port, mode),
+                List.of("perf", test, "127.0.0.1", "--provider", "tcp", "-p", "" + port, "-n", "100", mode));
+        String expected = mode.equals("-e") ? "event" : mode.substring("--poll=".length());
+        for (Out o : r) {
+            assertEquals(0, o.status(), o::toString);
+            assertEquals(1, rows(o.out()).size(), () -> "one result line expected: " + o);
+            assertTrue(o.out().contains("Completions     : " + expected + " polling"), o::toString);
+        }
     }
 
     @Test
