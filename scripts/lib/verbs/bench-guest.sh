@@ -51,9 +51,14 @@ printf '%-11s %6s %12s %12s %8s %s\n' test size perftest rdma4j ratio "unit (med
 for t in "${tests[@]}"; do
   set -- $t
   unit=$([ "$5" = 4 ] && echo "MB/s" || { [[ $1 == *lat ]] && echo "us typical" || echo "Mpps"; })
-  grep " $1 $2 " "$out" | awk -v t="$1" -v s="$2" -v u="$unit" '
-    { split($5, a, "="); split($6, b, "="); if (a[2] != "FAILED" && b[2] != "FAILED" && a[2] > 0) { n++; pa[n] = a[2]; pb[n] = b[2]; q[n] = b[2] / a[2] } }
-    END { if (!n) { printf "%-11s %6s %12s %12s %8s %s\n", t, s, "-", "-", "-", u; exit }
-          asort(q); m = (n % 2) ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2
-          printf "%-11s %6s %12s %12s %8.2f %s\n", t, s, pa[n], pb[n], m, u }'
+  # per-round ratios sorted numerically (mawk, the guest's awk, has no asort), then the median
+  ratios=$(grep " $1 $2 " "$out" | awk '{ split($5, a, "="); split($6, b, "=")
+      if (a[2] != "FAILED" && b[2] != "FAILED" && a[2] > 0) print b[2] / a[2] }' | sort -g)
+  last=$(grep " $1 $2 " "$out" | tail -1)
+  echo "$ratios" | awk -v t="$1" -v s="$2" -v u="$unit" -v last="$last" '
+    NF { q[++n] = $1 }
+    END { split(last, f, " "); split(f[5], a, "="); split(f[6], b, "=")
+          if (!n) { printf "%-11s %6s %12s %12s %8s %s\n", t, s, "-", "-", "-", u; exit }
+          m = (n % 2) ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2
+          printf "%-11s %6s %12s %12s %8.2f %s\n", t, s, a[2], b[2], m, u }'
 done
