@@ -730,28 +730,17 @@ public final class PerfCommand implements Callable<Integer> {
     }
 
     /**
-     * Polls until a byte of local memory (written by the peer) takes a value, as perftest does;
-     * fails if the connection dies. Spins a little, then yields on every poll: on a machine with
-     * few cores a pure spin would starve the provider thread that delivers the write (the TCP
-     * provider's event loop plays the NIC in this very process).
+     * Polls until a byte of local memory (written by the peer) takes a value, as perftest does
+     * (see {@link SpinWait}); fails if the connection dies or nothing arrives within 60 s.
      */
     static void awaitByte(Connection conn, LocalMr mem, long offset, byte value) {
-        long spins = 0;
-        long deadline = 0;
+        SpinWait wait = new SpinWait();
         while (mem.getByte(offset) != value) {
-            if (spins < 200) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-            if ((++spins & 0xFFFF) == 0) {
+            if (wait.pause()) {
                 if (!conn.isOpen()) {
                     throw new IllegalStateException("the connection closed while waiting for the peer's write");
                 }
-                long now = System.nanoTime();
-                if (deadline == 0) {
-                    deadline = now + 60_000_000_000L;
-                } else if (now > deadline) {
+                if (wait.expired()) {
                     throw new IllegalStateException("the peer's write did not arrive within 60 s");
                 }
             }
@@ -760,21 +749,13 @@ public final class PerfCommand implements Callable<Integer> {
 
     /**
      * Waits up to 60 s for a future the latency loops need, as perftest waits for a completion:
-     * spinning (then yielding, see {@link #awaitByte}) when polling busily, parked otherwise.
+     * polling (see {@link SpinWait}) when polling busily, parked otherwise.
      */
     static <T> T awaitDone(CompletableFuture<T> f, boolean spin) throws Exception {
         if (spin) {
-            long spins = 0;
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (!f.isDone()) {
-                if (spins++ < 200) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                    if ((spins & 0xFFF) == 0 && System.nanoTime() - deadline > 0) {
-                        break;
-                    }
-                }
+            SpinWait wait = new SpinWait();
+            while (!f.isDone() && !(wait.pause() && wait.expired())) {
+                // polling: the future's get below reports the outcome, or the timeout
             }
         }
         return f.get(60, TimeUnit.SECONDS);
