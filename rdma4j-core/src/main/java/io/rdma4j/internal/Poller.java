@@ -15,6 +15,11 @@ import java.util.concurrent.TimeUnit;
 final class Poller extends Thread implements CompletionHandler {
     private static final System.Logger LOG = System.getLogger("io.rdma4j.poller");
     /**
+     * Two cores or fewer: no core to spare for spinning, so pollers yield (see SPIN_NANOS and
+     * BUSY_YIELDS for why each mode cares).
+     */
+    private static final boolean FEW_CORES = Runtime.getRuntime().availableProcessors() <= 2;
+    /**
      * How long an adaptive poller spins before it yields. Spinning pays only with a core to
      * spare: on two cores or fewer the spinning poller takes the core the posting thread or
      * the provider's threads (the tcp provider's event loops do the NIC's work) need, and
@@ -22,7 +27,7 @@ final class Poller extends Thread implements CompletionHandler {
      * {@code -Drdma4j.poller.spinMicros} overrides.
      */
     private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(
-            Long.getLong("rdma4j.poller.spinMicros", Runtime.getRuntime().availableProcessors() <= 2 ? 0 : 50));
+            Long.getLong("rdma4j.poller.spinMicros", FEW_CORES ? 0 : 50));
     /** When an adaptive poller stops yielding and blocks; {@code -Drdma4j.poller.yieldMicros} overrides. */
     private static final long YIELD_NANOS = SPIN_NANOS
             + TimeUnit.MICROSECONDS.toNanos(Long.getLong("rdma4j.poller.yieldMicros", 200));
@@ -32,7 +37,7 @@ final class Poller extends Thread implements CompletionHandler {
      * for its completion (spinning too, see Blocking) and the peer's threads need the core,
      * and a poller that never yields holds it for a whole scheduler slice (milliseconds).
      */
-    private static final boolean BUSY_YIELDS = Runtime.getRuntime().availableProcessors() <= 2;
+    private static final boolean BUSY_YIELDS = FEW_CORES;
 
     private final ContextState context;
     private final CompletionQueue queue;
