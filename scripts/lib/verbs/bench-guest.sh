@@ -43,7 +43,7 @@ for r in $(seq 1 "$rounds"); do
     if [ $((r % 2)) = 1 ]; then a=$(run_perftest "$1" "$2" "$3" "$4" "$5"); b=$(run_rdma4j "$1" "$2" "$3" "$4" "$5")
     else b=$(run_rdma4j "$1" "$2" "$3" "$4" "$5"); a=$(run_perftest "$1" "$2" "$3" "$4" "$5"); fi
     echo "round $r $1 $2 perftest=${a:-FAILED} rdma4j=${b:-FAILED}" | tee -a "$out"
-    [ -n "$b" ] || { echo "--- rdma4j client output:"; tail -5 /tmp/c.txt; }
+    [ -n "$b" ] || { echo "--- rdma4j client output:"; tail -5 /tmp/c.txt; echo "--- rdma4j server output:"; tail -5 /tmp/s.txt; }
   done
 done
 echo

@@ -10,7 +10,10 @@ import java.util.concurrent.CompletableFuture;
  * after a WRITE finds the WRITE's data placed, and a failed operation fails everything behind it.
  *
  * <p>Every operation comes blocking (for virtual threads and scripts) and {@code ...Async}
- * (a {@link CompletableFuture} completed off the poller, never while rdma4j holds a lock).
+ * (a {@link CompletableFuture}, never completed while rdma4j holds a lock). Futures complete,
+ * and their callbacks run, on the thread that polls the completion: a poller of the context, or
+ * a platform thread waiting in a blocking call of the context (see {@link #await}). Callbacks
+ * must not block on an operation: such calls fail with {@link IllegalStateException}.
  * Local and remote slices are checked before anything is posted. When more operations are
  * outstanding than the send queue holds, later ones wait in order rather than fail.
  *
@@ -104,6 +107,22 @@ public interface Connection extends AutoCloseable {
 
     /** A new batch of work requests to post together. */
     Batch batch();
+
+    /**
+     * Waits for an operation of this connection as its blocking form would: within the
+     * context's operation timeout, its failure thrown as the rdma4j exception it is. Use it to
+     * keep several operations in flight from one thread and wait for them in turn: where the
+     * blocking calls poll the completion queue on the waiting thread (platform threads; always
+     * in {@link PollMode#BUSY}, in {@link PollMode#ADAPTIVE} on providers whose completions
+     * need no thread of theirs, such as verbs), so does this, with no thread hand-off.
+     * Callbacks of completions it polls run on this thread.
+     *
+     * @param f a future returned by this connection
+     * @param <T> its result type
+     * @return its result
+     * @throws IllegalStateException when called from a completion callback
+     */
+    <T> T await(CompletableFuture<T> f);
 
     // ---- remote memory ----
 

@@ -108,6 +108,21 @@ final class BatchImpl implements Batch {
 
     @Override
     public CompletableFuture<Void> submitAsync() {
+        return submit(null);
+    }
+
+    @Override
+    public void submit() {
+        if (count == 0 && !submitted) {
+            submitAsync(); // nothing to post or wait for
+            return;
+        }
+        Poller p = connection.state.callerPoller("batch submit");
+        Blocking.await(submit(p), connection.state.options(), p, "batch");
+    }
+
+    /** Posts the batch; {@code caller} is counted in once it is posted (see Poller#enterCaller). */
+    private CompletableFuture<Void> submit(Poller caller) {
         if (submitted) {
             throw new IllegalStateException("this batch was submitted already; make a new one");
         }
@@ -116,14 +131,8 @@ final class BatchImpl implements Batch {
             return CompletableFuture.completedFuture(null);
         }
         State state = new State(count);
-        connection.state.submitBatch(entries, count, state);
+        connection.state.submitBatch(entries, count, state, caller);
         submitted = true;
         return state.future;
-    }
-
-    @Override
-    public void submit() {
-        Blocking.checkMayBlock("batch submit");
-        Blocking.await(submitAsync(), connection.state.options(), "batch");
     }
 }

@@ -1,7 +1,6 @@
 package io.rdma4j.internal;
 
 import io.rdma4j.OperationTimeoutException;
-import io.rdma4j.PollMode;
 import io.rdma4j.RdmaException;
 import io.rdma4j.RdmaOptions;
 import java.time.Duration;
@@ -18,7 +17,7 @@ final class Blocking {
 
     /** Refuses a blocking call where it would wait for itself: on a completion poller. */
     static void checkMayBlock(String what) {
-        if (Thread.currentThread() instanceof Poller) {
+        if (Poller.isDelivering()) {
             throw new IllegalStateException(what + " would block a completion poller (it was called from a callback);"
                     + " use the ...Async variant there");
         }
@@ -26,20 +25,22 @@ final class Blocking {
 
     /**
      * Waits for a future within the context's operation timeout and throws its failure as the
-     * rdma4j exception it is. Under {@link PollMode#BUSY} a platform thread spin-waits first, as
-     * the poller does: a park and unpark pair costs more than a whole round trip on a fast NIC.
+     * rdma4j exception it is. With a poller, the caller was counted in ({@link Poller#enterCaller})
+     * and polls its queue first (a park and unpark pair costs more than a whole round trip on a
+     * NIC); the poller counts it out.
      *
      * @param f the future
      * @param options the context's options: operation timeout and poll mode
+     * @param poller the queue this thread polls, or null to wait to be woken
      * @param what the call, for the timeout message
      * @param <T> the result type
      * @return the result
      */
-    static <T> T await(CompletableFuture<T> f, RdmaOptions options, String what) {
+    static <T> T await(CompletableFuture<T> f, RdmaOptions options, Poller poller, String what) {
         Duration timeout = options.operationTimeout();
         try {
-            if (options.pollMode() == PollMode.BUSY && !Thread.currentThread().isVirtual()) {
-                spinUntilDone(f, System.nanoTime() + timeout.toNanos());
+            if (poller != null) {
+                poller.pollUntilDone(f, System.nanoTime() + timeout.toNanos());
             }
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException | CompletionException e) {
@@ -52,26 +53,6 @@ final class Blocking {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RdmaException("interrupted while waiting for " + what, e);
-        }
-    }
-
-    /**
-     * Spins, then yields (the threads that complete {@code f} may need this core), until
-     * {@code f} is done, the deadline passes or the thread is interrupted; the caller's
-     * {@code get} then reports which.
-     */
-    private static void spinUntilDone(CompletableFuture<?> f, long deadline) {
-        int spins = 0;
-        while (!f.isDone()) {
-            if (spins < 1_000) {
-                spins++;
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-                if (Thread.currentThread().isInterrupted() || System.nanoTime() - deadline > 0) {
-                    return;
-                }
-            }
         }
     }
 

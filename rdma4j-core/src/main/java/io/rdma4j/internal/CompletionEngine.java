@@ -85,11 +85,18 @@ final class CompletionEngine implements AutoCloseable {
             closed = true;
             all = List.copyOf(groups);
         }
-        for (Group g : all) {
-            g.poller.shutdown();
+        boolean[] quiet = new boolean[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            quiet[i] = all.get(i).poller.shutdown();
         }
-        for (Group g : all) {
-            g.queue.close();
+        for (int i = 0; i < all.size(); i++) {
+            if (quiet[i]) {
+                all.get(i).queue.close();
+            } else {
+                // freeing it under a running poll would be a use-after-free in native code
+                System.getLogger("io.rdma4j.poller").log(System.Logger.Level.ERROR, "a completion callback has not"
+                        + " returned for 5 s; its completion queue is left allocated rather than freed under it");
+            }
         }
     }
 }

@@ -129,6 +129,11 @@ final class ConnectionImpl implements Connection {
     }
 
     @Override
+    public <T> T await(CompletableFuture<T> f) {
+        return state.await(f);
+    }
+
+    @Override
     public Batch batch() {
         return new BatchImpl(this);
     }

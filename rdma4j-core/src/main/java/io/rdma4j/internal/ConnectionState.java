@@ -84,6 +84,8 @@ final class ConnectionState implements EndpointHandler {
     private volatile RdmaException broken;
     private boolean closed;
     private int outstanding;
+    /** The poller of {@link #cqGroup}: counts this connection's outstanding work, lets blocked callers poll. */
+    private final Poller poller;
 
     // control channel
     private final AtomicLong nextGrantId = new AtomicLong(1);
@@ -110,6 +112,7 @@ final class ConnectionState implements EndpointHandler {
         this.context = context;
         this.id = id;
         this.cqGroup = cqGroup;
+        this.poller = cqGroup.poller;
         this.sendDepth = sendDepth;
         this.receiveDepth = receiveDepth;
         this.slots = new OpSlot[sendDepth + receiveDepth];
@@ -241,7 +244,7 @@ final class ConnectionState implements EndpointHandler {
      * @return the future the caller gets
      */
     private CompletableFuture<Object> submit(WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd,
-                                             long swap, int immediate, boolean returnsAtomic) {
+                                             long swap, int immediate, boolean returnsAtomic, Poller caller) {
         MrState mr = local == null ? null : stateOf(local, context);
         long remoteAddress = 0;
         int rkey = 0;
@@ -288,7 +291,30 @@ final class ConnectionState implements EndpointHandler {
                         compareOrAdd, swap, immediate, f, null, returnsAtomic));
             }
         }
+        afterPost(caller);
         return f;
+    }
+
+    /**
+     * After posting: counts in the caller that will poll for its work, or lets the poller know
+     * work was posted that nobody else will poll for. Only once the post succeeded: a refused
+     * post counts nobody in.
+     */
+    private void afterPost(Poller caller) {
+        if (caller != null) {
+            caller.enterCaller();
+        } else {
+            poller.afterPost();
+        }
+    }
+
+    /**
+     * The poller a blocking call's thread will poll, or null when it waits to be woken (a
+     * virtual thread, or a mode or provider where callers do not poll).
+     */
+    Poller callerPoller(String what) {
+        Blocking.checkMayBlock(what);
+        return poller.callerMayPoll() ? poller : null;
     }
 
     /** Descriptors filled but not yet posted; guarded by postLock. */
@@ -326,6 +352,7 @@ final class ConnectionState implements EndpointHandler {
         s.request.set(s.wrId(id), op, localSeg, lkey).remote(remoteAddress, rkey).atomic(compareOrAdd, swap).immediate(immediate);
         postBatch[pendingInBatch++] = s.request;
         outstanding++;
+        poller.posted(1);
     }
 
     /** Posts the descriptors collected by {@link #fill}; on failure completes them as failed. */
@@ -372,6 +399,7 @@ final class ConnectionState implements EndpointHandler {
         boolean receive = s.index >= sendDepth;
         s.reset();
         outstanding--;
+        poller.finished(1);
         if (receive) {
             freeReceive[freeReceiveTop++] = s.index;
         } else {
@@ -398,7 +426,7 @@ final class ConnectionState implements EndpointHandler {
     // ------------------------------------------------------------------ batches
 
     /** Posts a checked batch: every entry is lent before any is posted; a refused one posts nothing. */
-    void submitBatch(BatchImpl.Entry[] entries, int count, BatchImpl.State state) {
+    void submitBatch(BatchImpl.Entry[] entries, int count, BatchImpl.State state, Poller caller) {
         MrState[] states = new MrState[count];
         checkUsable();
         for (int i = 0; i < count; i++) {
@@ -458,22 +486,23 @@ final class ConnectionState implements EndpointHandler {
                             e.compareOrAdd(), e.swap(), e.immediate(), null, state, false);
                 }
                 postSendLocked(0);
-                return;
+            } else {
+                for (int i = 0; i < count; i++) {
+                    BatchImpl.Entry e = entries[i];
+                    long ra = e.remote() == null ? 0 : e.remote().address();
+                    int rk = e.remote() == null ? 0 : e.remote().mr().rkey();
+                    waiting.add(new Pending(e.op(), states[i], lends[i], e.local().offset(), e.local().length(), ra, rk,
+                            e.compareOrAdd(), e.swap(), e.immediate(), null, state, false));
+                }
+                drainWaitingLocked();
             }
-            for (int i = 0; i < count; i++) {
-                BatchImpl.Entry e = entries[i];
-                long ra = e.remote() == null ? 0 : e.remote().address();
-                int rk = e.remote() == null ? 0 : e.remote().mr().rkey();
-                waiting.add(new Pending(e.op(), states[i], lends[i], e.local().offset(), e.local().length(), ra, rk,
-                        e.compareOrAdd(), e.swap(), e.immediate(), null, state, false));
-            }
-            drainWaitingLocked();
         }
+        afterPost(caller);
     }
 
     // ------------------------------------------------------------------ receives
 
-    private CompletableFuture<Object> postReceive(LocalSlice dst) {
+    private CompletableFuture<Object> postReceive(LocalSlice dst, Poller caller) {
         MrState mr = stateOf(dst, context);
         checkLength(dst.length());
         CompletableFuture<Object> f = new CompletableFuture<>();
@@ -494,6 +523,7 @@ final class ConnectionState implements EndpointHandler {
             s.request.set(s.wrId(id), WorkOpcode.RECV, s.slice(mr.segment, dst.offset(), dst.length()), mr.lkey);
             postBatch[0] = s.request;
             outstanding++;
+            poller.posted(1);
             try {
                 endpoint.postReceive(postBatch, 0, 1);
                 posted.incrementAndGet();
@@ -506,6 +536,7 @@ final class ConnectionState implements EndpointHandler {
                 throw err;
             }
         }
+        afterPost(caller);
         return f;
     }
 
@@ -601,76 +632,86 @@ final class ConnectionState implements EndpointHandler {
         return (CompletableFuture<T>) (CompletableFuture<?>) f;
     }
 
+    /** A send-side operation for a blocking call: posted, then waited for (polling, where callers poll). */
+    private <T> T blocking(String what, WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd, long swap,
+                           int immediate, boolean returnsAtomic) {
+        Poller p = callerPoller(what);
+        return Blocking.await(cast(submit(op, local, remote, compareOrAdd, swap, immediate, returnsAtomic, p)),
+                context.options(), p, what);
+    }
+
     public CompletableFuture<Void> writeAsync(LocalSlice src, RemoteSlice dst) {
-        return cast(submit(WorkOpcode.WRITE, src, dst, 0, 0, 0, false));
+        return cast(submit(WorkOpcode.WRITE, src, dst, 0, 0, 0, false, null));
     }
 
     public void write(LocalSlice src, RemoteSlice dst) {
-        Blocking.checkMayBlock("write");
-        Blocking.await(writeAsync(src, dst), context.options(), "write");
+        blocking("write", WorkOpcode.WRITE, src, dst, 0, 0, 0, false);
     }
 
     public CompletableFuture<Void> writeWithImmAsync(LocalSlice src, RemoteSlice dst, int immediate) {
-        return cast(submit(WorkOpcode.WRITE_WITH_IMM, src, dst, 0, 0, immediate, false));
+        return cast(submit(WorkOpcode.WRITE_WITH_IMM, src, dst, 0, 0, immediate, false, null));
     }
 
     public void writeWithImm(LocalSlice src, RemoteSlice dst, int immediate) {
-        Blocking.checkMayBlock("writeWithImm");
-        Blocking.await(writeWithImmAsync(src, dst, immediate), context.options(), "writeWithImm");
+        blocking("writeWithImm", WorkOpcode.WRITE_WITH_IMM, src, dst, 0, 0, immediate, false);
     }
 
     public CompletableFuture<Void> readAsync(LocalSlice dst, RemoteSlice src) {
-        return cast(submit(WorkOpcode.READ, dst, src, 0, 0, 0, false));
+        return cast(submit(WorkOpcode.READ, dst, src, 0, 0, 0, false, null));
     }
 
     public void read(LocalSlice dst, RemoteSlice src) {
-        Blocking.checkMayBlock("read");
-        Blocking.await(readAsync(dst, src), context.options(), "read");
+        blocking("read", WorkOpcode.READ, dst, src, 0, 0, 0, false);
     }
 
     public CompletableFuture<Long> fetchAndAddAsync(RemoteSlice target, long add) {
-        return cast(submit(WorkOpcode.FETCH_AND_ADD, null, target, add, 0, 0, true));
+        return cast(submit(WorkOpcode.FETCH_AND_ADD, null, target, add, 0, 0, true, null));
     }
 
     public long fetchAndAdd(RemoteSlice target, long add) {
-        Blocking.checkMayBlock("fetchAndAdd");
-        return Blocking.await(fetchAndAddAsync(target, add), context.options(), "fetchAndAdd");
+        return blocking("fetchAndAdd", WorkOpcode.FETCH_AND_ADD, null, target, add, 0, 0, true);
     }
 
     public CompletableFuture<Long> compareAndSwapAsync(RemoteSlice target, long expect, long swap) {
-        return cast(submit(WorkOpcode.COMPARE_AND_SWAP, null, target, expect, swap, 0, true));
+        return cast(submit(WorkOpcode.COMPARE_AND_SWAP, null, target, expect, swap, 0, true, null));
     }
 
     public long compareAndSwap(RemoteSlice target, long expect, long swap) {
-        Blocking.checkMayBlock("compareAndSwap");
-        return Blocking.await(compareAndSwapAsync(target, expect, swap), context.options(), "compareAndSwap");
+        return blocking("compareAndSwap", WorkOpcode.COMPARE_AND_SWAP, null, target, expect, swap, 0, true);
     }
 
     public CompletableFuture<Void> sendAsync(LocalSlice src) {
-        return cast(submit(WorkOpcode.SEND, src, null, 0, 0, 0, false));
+        return cast(submit(WorkOpcode.SEND, src, null, 0, 0, 0, false, null));
     }
 
     public void send(LocalSlice src) {
-        Blocking.checkMayBlock("send");
-        Blocking.await(sendAsync(src), context.options(), "send");
+        blocking("send", WorkOpcode.SEND, src, null, 0, 0, 0, false);
     }
 
     public CompletableFuture<Void> sendWithImmAsync(LocalSlice src, int immediate) {
-        return cast(submit(WorkOpcode.SEND_WITH_IMM, src, null, 0, 0, immediate, false));
+        return cast(submit(WorkOpcode.SEND_WITH_IMM, src, null, 0, 0, immediate, false, null));
     }
 
     public void sendWithImm(LocalSlice src, int immediate) {
-        Blocking.checkMayBlock("sendWithImm");
-        Blocking.await(sendWithImmAsync(src, immediate), context.options(), "sendWithImm");
+        blocking("sendWithImm", WorkOpcode.SEND_WITH_IMM, src, null, 0, 0, immediate, false);
+    }
+
+    /** See {@link io.rdma4j.Connection#await}. */
+    public <T> T await(CompletableFuture<T> f) {
+        Poller p = callerPoller("await");
+        if (p != null) {
+            p.enterCaller();
+        }
+        return Blocking.await(f, context.options(), p, "the awaited operation");
     }
 
     public CompletableFuture<Received> receiveAsync(LocalSlice dst) {
-        return cast(postReceive(dst));
+        return cast(postReceive(dst, null));
     }
 
     public Received receive(LocalSlice dst) {
-        Blocking.checkMayBlock("receive");
-        return Blocking.await(receiveAsync(dst), context.options(), "receive");
+        Poller p = callerPoller("receive");
+        return Blocking.await(cast(postReceive(dst, p)), context.options(), p, "receive");
     }
 
     RdmaOptions options() {
@@ -798,7 +839,7 @@ final class ConnectionState implements EndpointHandler {
         Blocking.checkMayBlock("acceptGrant");
         CompletableFuture<RemoteMr> f = acceptGrantAsync();
         try {
-            return Blocking.await(f, context.options(), "acceptGrant");
+            return Blocking.await(f, context.options(), null, "acceptGrant");
         } catch (OperationTimeoutException e) {
             // Give up the place in line: the next grant goes to the next waiter or stays unclaimed.
             synchronized (unclaimedGrants) {
@@ -836,7 +877,7 @@ final class ConnectionState implements EndpointHandler {
         Blocking.checkMayBlock("requestRemote");
         CompletableFuture<RemoteMr> f = requestRemoteAsync(size, access, lease);
         try {
-            return Blocking.await(f, context.options(), "requestRemote");
+            return Blocking.await(f, context.options(), null, "requestRemote");
         } catch (OperationTimeoutException e) {
             // Cancelled: when the grant comes after all, onGrant releases it at once.
             if (!f.cancel(false)) {

@@ -5,12 +5,26 @@ import io.rdma4j.spi.CompletionHandler;
 import io.rdma4j.spi.CompletionQueue;
 import io.rdma4j.spi.WorkOpcode;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Drains one completion queue shared by many connections and routes each completion to its
  * connection's slot through the {@code wr_id}. Idles by the context's {@link PollMode}: spin,
  * then yield, then arm the queue and block (adaptive). A failure while handling one completion
  * is logged and never stops the poller.
+ *
+ * <p><b>Callers poll too.</b> A platform thread blocked in a call may poll the queue itself
+ * ({@link #pollUntilDone}) instead of waiting to be woken: a completion then reaches its waiter
+ * with no thread hand-off (poller wakes, completes the future, the waiter wakes), which is what
+ * a blocking call on a NIC costs most. One thread polls at a time ({@link #polling}); while
+ * callers poll, this thread parks instead of spinning or arming the queue, so exactly one
+ * thread spins and no completion event wakes it. It is unparked when the last caller leaves
+ * with work still outstanding, or when work is posted with no caller polling. Whether callers
+ * poll: always in {@link PollMode#BUSY}, never in {@link PollMode#EVENT}, and in
+ * {@link PollMode#ADAPTIVE} when the provider says its completions need none of its threads
+ * ({@link CompletionQueue#waitersMayPoll()}), for a bounded time.
  */
 final class Poller extends Thread implements CompletionHandler {
     private static final System.Logger LOG = System.getLogger("io.rdma4j.poller");
@@ -39,10 +53,34 @@ final class Poller extends Thread implements CompletionHandler {
      */
     private static final boolean BUSY_YIELDS = FEW_CORES;
 
+    /**
+     * How long a caller polls in adaptive mode before it parks and leaves the polling to this
+     * thread: long enough for any operation on a NIC, short enough that a receive waiting for a
+     * peer does not burn a core. {@code -Drdma4j.poller.callerPollMicros} overrides.
+     */
+    private static final long CALLER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(
+            Long.getLong("rdma4j.poller.callerPollMicros", 2000));
+    /** Spins of a caller with nothing polled before it yields between polls. */
+    private static final int CALLER_SPINS = FEW_CORES ? 16 : 1000;
+    /** A safety net only: the longest this thread stays parked for callers without a re-check. */
+    private static final long PARKED_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Marks a thread that delivers completions while it polls as a caller (see {@link #isDelivering}). */
+    private static final ThreadLocal<boolean[]> DELIVERING = ThreadLocal.withInitial(() -> new boolean[1]);
+
     private final ContextState context;
     private final CompletionQueue queue;
     private final PollMode mode;
+    /** Whether blocked callers poll (see the class comment). */
+    private final boolean callersPoll;
     private volatile boolean running = true;
+    /** The one thread polling the queue now, this one or a caller; null when none is. */
+    private final AtomicReference<Thread> polling = new AtomicReference<>();
+    /** Callers polling now (or about to). */
+    private final AtomicInteger callers = new AtomicInteger();
+    /** Work requests posted on this queue's connections and not yet completed or freed, receives included. */
+    private final AtomicInteger outstanding = new AtomicInteger();
+    /** Set while this thread is parked because callers poll. */
+    private volatile boolean parkedForCallers;
 
     Poller(ContextState context, CompletionQueue queue, PollMode mode, String name) {
         super(name);
@@ -50,23 +88,39 @@ final class Poller extends Thread implements CompletionHandler {
         this.context = context;
         this.queue = queue;
         this.mode = mode;
+        this.callersPoll = switch (mode) {
+            case BUSY -> true;
+            case EVENT -> false;
+            case ADAPTIVE -> queue.waitersMayPoll();
+        };
     }
 
     @Override
     public void run() {
         long idleSince = 0;
         while (running) {
-            int n;
-            try {
-                n = queue.poll(this, BATCH);
-            } catch (RuntimeException e) {
-                if (!running) {
-                    break;
+            int n = 0;
+            if (polling.compareAndSet(null, this)) {
+                try {
+                    if (!running) { // shutdown began after the loop's check: the queue may be freed
+                        break;
+                    }
+                    n = queue.poll(this, BATCH);
+                } catch (RuntimeException e) {
+                    if (!running) {
+                        break;
+                    }
+                    LOG.log(System.Logger.Level.ERROR, "polling the completion queue failed", e);
+                } finally {
+                    polling.set(null);
                 }
-                LOG.log(System.Logger.Level.ERROR, "polling the completion queue failed", e);
-                n = 0;
             }
             if (n > 0) {
+                idleSince = 0;
+                continue;
+            }
+            if (callers.get() > 0) {
+                parkWhileCallersPoll();
                 idleSince = 0;
                 continue;
             }
@@ -105,6 +159,123 @@ final class Poller extends Thread implements CompletionHandler {
         }
     }
 
+    /** Parks until no caller polls, or a post or a leaving caller needs this thread. */
+    private void parkWhileCallersPoll() {
+        parkedForCallers = true;
+        try {
+            // set, then checked: a caller leaving after this check sees the flag and unparks
+            while (running && callers.get() > 0) {
+                LockSupport.parkNanos(this, PARKED_RECHECK_NANOS);
+            }
+        } finally {
+            parkedForCallers = false;
+        }
+    }
+
+    // ------------------------------------------------------------------ callers
+
+    /**
+     * Whether a thread blocked in a call of this queue's connections polls it itself.
+     *
+     * @return true for platform threads when the mode and provider allow it (see the class comment)
+     */
+    boolean callerMayPoll() {
+        return callersPoll && !Thread.currentThread().isVirtual();
+    }
+
+    /** Counts a blocked caller in; from the call that posts its work, right after posting it. */
+    void enterCaller() {
+        callers.incrementAndGet();
+    }
+
+    /**
+     * Polls on the calling thread until {@code f} is done, the poll budget (adaptive mode) or
+     * {@code deadline} passes, or the thread is interrupted; then counts the caller out, which
+     * wakes this poller when work is left that nobody else polls. Spins, then yields between
+     * empty polls. Called once per {@link #enterCaller}.
+     *
+     * @param f what the caller waits for
+     * @param deadline {@link System#nanoTime} after which to stop
+     */
+    void pollUntilDone(java.util.concurrent.Future<?> f, long deadline) {
+        boolean[] delivering = DELIVERING.get();
+        Thread me = Thread.currentThread();
+        try {
+            long start = System.nanoTime();
+            long stop = mode == PollMode.BUSY || deadline - start < CALLER_POLL_NANOS ? deadline : start + CALLER_POLL_NANOS;
+            int idle = 0;
+            while (!f.isDone() && running) {
+                int n = 0;
+                if (polling.compareAndSet(null, me)) {
+                    if (!running) { // the queue is being freed: shutdown waits for this turn
+                        polling.set(null);
+                        return;
+                    }
+                    delivering[0] = true;
+                    try {
+                        n = queue.poll(this, BATCH);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.ERROR, "polling the completion queue failed", e);
+                        return; // the poller takes over; the caller waits on the future
+                    } finally {
+                        delivering[0] = false;
+                        polling.set(null);
+                    }
+                }
+                if (n > 0) {
+                    idle = 0;
+                    continue;
+                }
+                if (++idle < CALLER_SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                    if ((idle & 15) == 0 && (System.nanoTime() - stop > 0 || Thread.currentThread().isInterrupted())) {
+                        return;
+                    }
+                }
+            }
+        } finally {
+            leaveCaller();
+        }
+    }
+
+    private void leaveCaller() {
+        // decremented, then checked: pairs with parkWhileCallersPoll's flag-then-check
+        if (callers.decrementAndGet() == 0 && parkedForCallers && outstanding.get() > 0) {
+            LockSupport.unpark(this);
+        }
+    }
+
+    /** Counts work posted on one of this queue's connections; see {@link #afterPost}. */
+    void posted(int n) {
+        outstanding.addAndGet(n);
+    }
+
+    /** Counts work completed, failed or never posted after all. */
+    void finished(int n) {
+        outstanding.addAndGet(-n);
+    }
+
+    /**
+     * After work was posted by a thread that will not poll for it: wakes this thread if it is
+     * parked for callers and none is left to poll.
+     */
+    void afterPost() {
+        if (parkedForCallers && callers.get() == 0) {
+            LockSupport.unpark(this);
+        }
+    }
+
+    /**
+     * Whether the current thread is delivering completions: a poller, or a caller while it polls.
+     * Such a thread must not block on a completion: it would wait for itself.
+     */
+    static boolean isDelivering() {
+        Thread t = Thread.currentThread();
+        return t instanceof Poller || (!t.isVirtual() && DELIVERING.get()[0]); // virtual threads never poll
+    }
+
     @Override
     public void onCompletion(long wrId, int status, WorkOpcode opcode, int byteLength, int immediate,
                              boolean hasImmediate, int vendorError) {
@@ -118,15 +289,40 @@ final class Poller extends Thread implements CompletionHandler {
         }
     }
 
-    /** Stops the loop and waits for it. */
-    void shutdown() {
+    /**
+     * Stops the loop, waits for it, and takes the polling turn for good, so no caller polls the
+     * queue once it is freed.
+     *
+     * @return whether nobody can poll the queue any more; false when this thread or a caller
+     *     is still inside a poll after 5 s (a callback that does not return), and the queue
+     *     must not be freed
+     */
+    boolean shutdown() {
         running = false;
+        LockSupport.unpark(this);
         queue.wakeup();
+        Thread me = Thread.currentThread();
+        if (me == this) {
+            // closing from a completion callback on this thread: once the callback returns,
+            // the poll ends and the loop sees !running
+            return true;
+        }
         interrupt();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         try {
             join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            me.interrupt();
         }
+        // Take the turn for good, so no caller polls the freed queue; every thread checks
+        // running after taking it. A caller closing from a callback it runs inside a poll
+        // holds the turn already: its poll ends when the callback returns.
+        while (polling.get() != me && !polling.compareAndSet(null, me)) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.yield();
+        }
+        return !isAlive();
     }
 }

@@ -1,8 +1,10 @@
 package io.rdma4j.spi;
 
 /**
- * Completions of the work requests of the endpoints attached to it. Polled by exactly one thread
- * at a time (the core's poller); {@link #wakeup} and {@link #close} may come from any thread.
+ * Completions of the work requests of the endpoints attached to it. Polled by one thread at a
+ * time, which the core ensures: its poller, or a thread waiting in a blocking call when
+ * {@link #waitersMayPoll} allows. {@link #await} runs on the poller only and may overlap a
+ * {@link #poll} on another thread; {@link #wakeup} and {@link #close} may come from any thread.
  */
 public interface CompletionQueue extends AutoCloseable {
 
@@ -25,6 +27,18 @@ public interface CompletionQueue extends AutoCloseable {
      * @throws InterruptedException when the polling thread is interrupted
      */
     void await(long timeoutNanos) throws InterruptedException;
+
+    /**
+     * Whether a thread waiting for a completion may poll this queue itself instead of being
+     * woken by the poller. True when completions arrive with no thread of the provider's doing
+     * the work (a NIC writes them), so a spinning waiter takes no core the provider needs; false
+     * when the provider's own threads produce them (they would compete with the waiter).
+     *
+     * @return whether waiters poll in {@code PollMode.ADAPTIVE}; {@code BUSY} always lets them
+     */
+    default boolean waitersMayPoll() {
+        return false;
+    }
 
     /** Makes a current or next {@link #await} return at once. */
     void wakeup();

@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A CQ with its own completion channel and an eventfd for {@link #wakeup}. {@link #poll} and
- * {@link #await} run on the core's poller thread only and allocate nothing: the {@code ibv_wc}
- * array is made once.
+ * {@link #await} allocate nothing: the {@code ibv_wc} array is made once. {@link #poll} runs on
+ * the core's poller or on a caller waiting for its completion (the NIC needs no thread of ours,
+ * so {@link #waitersMayPoll}), one at a time; {@link #await} on the poller, and its re-poll shares
+ * the {@code ibv_wc} array and the stash with a caller's poll, so both hold {@link #pollLock}.
  *
  * <p>{@link #await} arms the CQ, then polls once more (a completion that arrived between the
  * caller's empty poll and the arming raises no event); what that re-poll finds is kept and handed
@@ -48,7 +50,10 @@ final class VerbsCompletionQueue implements CompletionQueue {
     private int stashAt;
     private int stashCount;
     private int unacked;
-    private boolean closed;
+    /** Volatile: a completion callback may close the queue from inside {@link #deliver}. */
+    private volatile boolean closed;
+    /** Guards {@link #wc} and the stash: a caller's {@link #poll} may overlap {@link #await}'s re-poll. */
+    private final Object pollLock = new Object();
 
     VerbsCompletionQueue(VerbsDevice device, int capacity) {
         IbvCompChannel ch = null;
@@ -79,23 +84,31 @@ final class VerbsCompletionQueue implements CompletionQueue {
 
     @Override
     public int poll(CompletionHandler handler, int max) {
-        if (stashCount > 0) {
-            int n = Math.min(max, stashCount);
-            deliver(handler, stashAt, n);
-            stashAt += n;
-            stashCount -= n;
+        synchronized (pollLock) {
+            if (stashCount > 0) {
+                int n = Math.min(max, stashCount);
+                int from = stashAt;
+                stashAt += n;
+                stashCount -= n;
+                deliver(handler, from, n);
+                return n;
+            }
+            int n = cq.poll(wc, Math.min(max, BATCH));
+            if (n < 0) {
+                throw new RdmaException("ibv_poll_cq failed with " + n);
+            }
+            deliver(handler, 0, n);
             return n;
         }
-        int n = cq.poll(wc, Math.min(max, BATCH));
-        if (n < 0) {
-            throw new RdmaException("ibv_poll_cq failed with " + n);
-        }
-        deliver(handler, 0, n);
-        return n;
+    }
+
+    @Override
+    public boolean waitersMayPoll() {
+        return true;
     }
 
     private void deliver(CompletionHandler handler, int from, int n) {
-        for (int i = from; i < from + n; i++) {
+        for (int i = from; i < from + n && !closed; i++) { // a callback may have closed the queue
             int status = wc.status(i);
             int flags = wc.wcFlags(i);
             WorkOpcode op = status == Ibv.IBV_WC_SUCCESS ? OPCODES[wc.opcode(i) & 0xff] : WorkOpcode.SEND;
@@ -109,18 +122,23 @@ final class VerbsCompletionQueue implements CompletionQueue {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        if (stashCount > 0) {
-            return;
-        }
-        int rc = cq.reqNotify(false);
-        if (rc != 0) {
-            throw new RdmaException("ibv_req_notify_cq failed: errno " + rc);
-        }
-        int n = cq.poll(wc, BATCH);
-        if (n > 0) {
-            stashAt = 0;
-            stashCount = n;
-            return;
+        synchronized (pollLock) {
+            if (stashCount > 0) {
+                return;
+            }
+            int rc = cq.reqNotify(false);
+            if (rc != 0) {
+                throw new RdmaException("ibv_req_notify_cq failed: errno " + rc);
+            }
+            int n = cq.poll(wc, BATCH);
+            if (n < 0) {
+                throw new RdmaException("ibv_poll_cq failed with " + n);
+            }
+            if (n > 0) {
+                stashAt = 0;
+                stashCount = n;
+                return;
+            }
         }
         long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999));
         waiter.await((int) Math.min(Integer.MAX_VALUE, millis));

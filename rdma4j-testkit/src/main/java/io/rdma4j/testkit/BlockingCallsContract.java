@@ -1,0 +1,261 @@
+package io.rdma4j.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.rdma4j.Access;
+import io.rdma4j.LocalMr;
+import io.rdma4j.PollMode;
+import io.rdma4j.RdmaContext;
+import io.rdma4j.RdmaException;
+import io.rdma4j.Received;
+import io.rdma4j.RemoteMr;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Blocking calls and {@link io.rdma4j.Connection#await} in every {@link PollMode}. Where the
+ * waiting thread polls the completion queue itself (always in BUSY; in ADAPTIVE on providers
+ * whose completions need no thread of theirs, for a bounded time), it also delivers other
+ * threads' completions, hands the polling back to the poller when it stops (done, out of
+ * budget, interrupted), refuses to block inside a callback it runs, and never polls a queue
+ * that closing the context frees.
+ */
+public abstract class BlockingCallsContract extends ContractSupport {
+    /** For a provider's subclass. */
+    protected BlockingCallsContract() {}
+
+    private static final Duration LEASE = Duration.ofMinutes(10);
+
+    /** Two contexts in {@code mode}, connected; the client holds a grant of 64 KiB of the server's. */
+    private record Setup(RdmaContext serverContext, Pair pair, LocalMr serverMem, RemoteMr remote, LocalMr clientMem) {}
+
+    private Setup setup(PollMode mode) {
+        RdmaContext server = openContext(b -> b.pollMode(mode));
+        RdmaContext client = openContext(b -> b.pollMode(mode));
+        Pair p = connect(server, client);
+        LocalMr serverMem = allocate(server, 64 << 10);
+        p.server().grant(serverMem.slice(), Access.REMOTE_ALL, LEASE);
+        RemoteMr remote = p.client().acceptGrant();
+        return new Setup(server, p, serverMem, remote, allocate(client, 64 << 10));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void blockingCallsReturnTheirResultsInEveryPollMode() {
+        for (PollMode mode : PollMode.values()) {
+            Setup s = setup(mode);
+            var c = s.pair().client();
+            for (int i = 0; i < 100; i++) {
+                byte[] data = Patterns.bytes(i, 64);
+                s.clientMem().put(0, data);
+                c.write(s.clientMem().slice(0, 64), s.remote().slice(128, 64));
+                c.read(s.clientMem().slice(4096, 64), s.remote().slice(128, 64));
+                Patterns.assertHolds(mode + ": a blocking read of a blocking write, round " + i, s.clientMem(), 4096, data);
+                assertEquals(i, c.fetchAndAdd(s.remote().slice(0, 8), 1), mode + ": fetch-and-add, round " + i);
+                assertEquals(i + 1, c.compareAndSwap(s.remote().slice(0, 8), i + 1, i + 1), mode + ": compare-and-swap");
+                c.batch().write(s.clientMem().slice(0, 8), s.remote().slice(8, 8))
+                        .read(s.clientMem().slice(8192, 8), s.remote().slice(8, 8)).submit();
+                Patterns.assertHolds(mode + ": a blocking batch, round " + i, s.clientMem(), 8192, java.util.Arrays.copyOf(data, 8));
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aBlockedReceiverDeliversOtherThreadsCompletionsAndWaitsAsLongAsItTakes() throws Exception {
+        for (PollMode mode : PollMode.values()) {
+            Setup s = setup(mode);
+            var server = s.pair().server();
+            var client = s.pair().client();
+            LocalMr inbox = allocate(s.serverContext(), 4096);
+            AtomicReference<Object> got = new AtomicReference<>();
+            Thread receiver = Thread.ofPlatform().name("blocked-receiver").start(() -> {
+                try {
+                    got.set(server.receive(inbox.slice(0, 4096)));
+                } catch (Throwable t) {
+                    got.set(t);
+                }
+            });
+            // while it waits (longer than a caller polls in ADAPTIVE), other threads' work completes
+            Thread.sleep(300);
+            for (int i = 0; i < 50; i++) {
+                byte[] data = Patterns.bytes(1000 + i, 256);
+                s.clientMem().put(0, data);
+                await(client.writeAsync(s.clientMem().slice(0, 256), s.remote().slice(512, 256)));
+                Patterns.assertHolds(mode + ": a write while a receiver is blocked", s.serverMem(), 512, data);
+            }
+            assertTrue(receiver.isAlive(), mode + ": the receiver returned before anything was sent: " + got.get());
+            byte[] msg = Patterns.bytes(77, 999);
+            s.clientMem().put(1024, msg);
+            client.send(s.clientMem().slice(1024, 999));
+            receiver.join(patience().toMillis());
+            assertFalse(receiver.isAlive(), mode + ": the blocked receive did not return after the send");
+            assertEquals(new Received(999, false, 0, false), got.get(), mode + ": what the blocked receive returned");
+            Patterns.assertHolds(mode + ": the message", inbox, 0, msg);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void anInterruptedWaiterLeavesThePollingToThePoller() throws Exception {
+        for (PollMode mode : PollMode.values()) {
+            Setup s = setup(mode);
+            var server = s.pair().server();
+            var client = s.pair().client();
+            LocalMr inbox = allocate(s.serverContext(), 4096);
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            AtomicReference<Boolean> flag = new AtomicReference<>();
+            Thread receiver = Thread.ofPlatform().name("interrupted-receiver").start(() -> {
+                try {
+                    server.receive(inbox.slice(0, 2048));
+                } catch (Throwable t) {
+                    thrown.set(t);
+                    flag.set(Thread.currentThread().isInterrupted());
+                }
+            });
+            Thread.sleep(100);
+            receiver.interrupt();
+            receiver.join(patience().toMillis());
+            assertFalse(receiver.isAlive(), mode + ": an interrupted blocking receive did not return");
+            assertInstanceOf(RdmaException.class, thrown.get(), mode + ": what the interrupted receive threw");
+            assertEquals(Boolean.TRUE, flag.get(), mode + ": the interrupt flag is kept");
+            // nobody polls on a caller's thread now: the poller must deliver (its receive stays
+            // posted and takes the next message; then a new one takes the one after)
+            for (int i = 0; i < 20; i++) {
+                await(client.writeAsync(s.clientMem().slice(0, 64), s.remote().slice(0, 64)));
+            }
+            s.clientMem().put(0, Patterns.bytes(5, 100));
+            await(client.sendAsync(s.clientMem().slice(0, 100)));
+            CompletableFuture<Received> next = server.receiveAsync(inbox.slice(2048, 2048));
+            await(client.sendAsync(s.clientMem().slice(0, 50)));
+            assertEquals(50, await(next).byteLength(), mode + ": the receive after the abandoned one");
+            Patterns.assertHolds(mode + ": the abandoned receive still took the first message", inbox, 0, Patterns.bytes(5, 100));
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void callbacksMayNotBlockOnWhicheverThreadTheyRun() {
+        for (PollMode mode : PollMode.values()) {
+            Setup s = setup(mode);
+            var c = s.pair().client();
+            List<Throwable> seen = new CopyOnWriteArrayList<>();
+            List<CompletableFuture<Void>> callbacks = new ArrayList<>();
+            Thread test = Thread.currentThread();
+            boolean[] attaching = new boolean[1]; // read and written by the test thread only
+            int[] inline = new int[1];
+            for (int i = 0; i < 200; i++) {
+                CompletableFuture<Void> f = c.writeAsync(s.clientMem().slice(0, 64), s.remote().slice(0, 64));
+                attaching[0] = true;
+                callbacks.add(f.thenRun(() -> {
+                    if (Thread.currentThread() == test && attaching[0]) {
+                        inline[0]++; // done before the callback was attached: it runs right here, may block
+                        return;
+                    }
+                    try {
+                        c.write(s.clientMem().slice(64, 8), s.remote().slice(64, 8));
+                        seen.add(new AssertionError("a blocking write inside a callback on "
+                                + Thread.currentThread().getName() + " returned"));
+                    } catch (Throwable t) {
+                        seen.add(t);
+                    }
+                    try {
+                        c.await(c.writeAsync(s.clientMem().slice(72, 8), s.remote().slice(72, 8)));
+                        seen.add(new AssertionError("await inside a callback on " + Thread.currentThread().getName() + " returned"));
+                    } catch (Throwable t) {
+                        seen.add(t);
+                    }
+                }));
+                attaching[0] = false;
+                // a blocking call right behind it: its thread may be the one that runs the callback
+                c.write(s.clientMem().slice(128, 64), s.remote().slice(128, 64));
+            }
+            for (CompletableFuture<Void> f : callbacks) {
+                await(f);
+            }
+            assertEquals(2 * (200 - inline[0]), seen.size(), mode + ": every callback's two attempts were recorded");
+            for (Throwable t : seen) {
+                assertInstanceOf(IllegalStateException.class, t, mode + ": blocking in a callback: " + t);
+            }
+            // the async writes the callbacks posted before await refused them complete too
+            c.write(s.clientMem().slice(0, 8), s.remote().slice(0, 8));
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void awaitReturnsResultsInOrderAndThrowsAsTheBlockingFormsDo() {
+        for (PollMode mode : PollMode.values()) {
+            Setup s = setup(mode);
+            var c = s.pair().client();
+            List<CompletableFuture<Long>> adds = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                adds.add(c.fetchAndAddAsync(s.remote().slice(0, 8), 1));
+            }
+            for (int i = 0; i < 64; i++) {
+                assertEquals(i, c.await(adds.get(i)), mode + ": the old value of fetch-and-add " + i);
+            }
+            // a failure: a receive whose connection is closed under it
+            var server = s.pair().server();
+            LocalMr inbox = allocate(s.serverContext(), 64);
+            CompletableFuture<Received> pending = server.receiveAsync(inbox.slice());
+            server.close();
+            Throwable viaFuture = awaitFailure(pending);
+            RdmaException viaAwait = assertThrows(RdmaException.class, () -> server.await(pending));
+            assertEquals(viaFuture.getClass(), viaAwait.getClass(), mode + ": await throws what the future failed with");
+            assertNotNull(viaAwait.getMessage());
+        }
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void closingAContextWhileThreadsWaitInBlockingCallsEndsThemCleanly() throws Exception {
+        for (PollMode mode : PollMode.values()) {
+            for (int round = 0; round < 3; round++) {
+                RdmaContext server = openContext(b -> b.pollMode(mode));
+                RdmaContext client = openContext(b -> b.pollMode(mode));
+                Pair p = connect(server, client);
+                LocalMr inbox = server.allocate(8192);
+                List<Thread> waiters = new ArrayList<>();
+                List<Throwable> ends = new CopyOnWriteArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    final int slot = i;
+                    waiters.add(Thread.ofPlatform().start(() -> {
+                        try {
+                            p.server().receive(inbox.slice(slot * 1024L, 1024));
+                            ends.add(new AssertionError("a receive returned though nothing was sent"));
+                        } catch (Throwable t) {
+                            ends.add(t);
+                        }
+                    }));
+                }
+                Thread.sleep(50 + 40L * round);
+                server.close();
+                for (Thread t : waiters) {
+                    t.join(patience().toMillis());
+                    if (t.isAlive()) {
+                        fail(mode + ": a thread blocked in receive did not return after its context closed");
+                    }
+                }
+                assertEquals(3, ends.size(), mode + ": every waiter ended");
+                for (Throwable t : ends) {
+                    assertInstanceOf(RdmaException.class, t, mode + ": how a receive ends when its context closes");
+                }
+                client.close();
+            }
+        }
+    }
+}
