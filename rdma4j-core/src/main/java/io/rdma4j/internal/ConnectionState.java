@@ -1072,11 +1072,12 @@ final class ConnectionState implements EndpointHandler {
 
     /**
      * Another thread is closing (often the background close after a failure): wait for it, so
-     * that everything is freed when any close returns. Not on a poller (the close may need it to
-     * drain completions) nor in the closing thread itself; boundedly.
+     * that everything is freed when any close returns. Not on a thread delivering completions
+     * (a poller, or a caller polling: the close may need it to drain them) nor in the closing
+     * thread itself; boundedly.
      */
     private void awaitClosed() {
-        if (Thread.currentThread() instanceof Poller || Thread.currentThread() == closer) {
+        if (Poller.isDelivering() || Thread.currentThread() == closer) {
             return;
         }
         boolean interrupted = false;
@@ -1106,7 +1107,8 @@ final class ConnectionState implements EndpointHandler {
             ep.disconnect();
         }
         // Wait, boundedly, for the provider to flush what was posted: their lends end normally.
-        if (!(Thread.currentThread() instanceof Poller)) {
+        // Not on a thread delivering completions: it would wait for flushes only it can poll.
+        if (!Poller.isDelivering()) {
             long deadline = System.nanoTime() + Math.min(context.options().operationTimeout().toNanos(), TimeUnit.SECONDS.toNanos(5));
             synchronized (postLock) {
                 long left;

@@ -1,7 +1,6 @@
 package io.rdma4j.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.rdma4j.Access;
+import io.rdma4j.Connection;
+import io.rdma4j.LocalSlice;
 import io.rdma4j.LocalMr;
 import io.rdma4j.PollMode;
 import io.rdma4j.RdmaContext;
@@ -52,6 +53,38 @@ public abstract class BlockingCallsContract extends ContractSupport {
         return new Setup(server, p, serverMem, remote, allocate(client, 64 << 10));
     }
 
+    /** A platform thread blocked in {@code receive}, and how that call ended. */
+    private static final class Waiter {
+        final Thread thread;
+        /** What {@code receive} returned or threw; null while it waits. */
+        volatile Object outcome;
+        /** Whether the thread's interrupt flag was set when the call threw. */
+        volatile boolean interruptedWhenThrown;
+
+        Waiter(Connection c, LocalSlice into, String name) {
+            thread = Thread.ofPlatform().name(name).start(() -> {
+                try {
+                    outcome = c.receive(into);
+                } catch (Throwable t) {
+                    interruptedWhenThrown = Thread.currentThread().isInterrupted();
+                    outcome = t;
+                }
+            });
+        }
+    }
+
+    private static Waiter receiveOn(Connection c, LocalSlice into, String name) {
+        return new Waiter(c, into, name);
+    }
+
+    /** Waits {@link #patience()} for a waiter's call to end, or fails the test. */
+    private void join(Waiter w, String what) throws InterruptedException {
+        w.thread.join(patience().toMillis());
+        if (w.thread.isAlive()) {
+            fail(what + " did not return");
+        }
+    }
+
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void blockingCallsReturnTheirResultsInEveryPollMode() {
@@ -81,14 +114,7 @@ public abstract class BlockingCallsContract extends ContractSupport {
             var server = s.pair().server();
             var client = s.pair().client();
             LocalMr inbox = allocate(s.serverContext(), 4096);
-            AtomicReference<Object> got = new AtomicReference<>();
-            Thread receiver = Thread.ofPlatform().name("blocked-receiver").start(() -> {
-                try {
-                    got.set(server.receive(inbox.slice(0, 4096)));
-                } catch (Throwable t) {
-                    got.set(t);
-                }
-            });
+            Waiter receiver = receiveOn(server, inbox.slice(0, 4096), "blocked-receiver");
             // while it waits (longer than a caller polls in ADAPTIVE), other threads' work completes
             Thread.sleep(300);
             for (int i = 0; i < 50; i++) {
@@ -97,13 +123,12 @@ public abstract class BlockingCallsContract extends ContractSupport {
                 await(client.writeAsync(s.clientMem().slice(0, 256), s.remote().slice(512, 256)));
                 Patterns.assertHolds(mode + ": a write while a receiver is blocked", s.serverMem(), 512, data);
             }
-            assertTrue(receiver.isAlive(), mode + ": the receiver returned before anything was sent: " + got.get());
+            assertTrue(receiver.thread.isAlive(), mode + ": the receiver returned before anything was sent: " + receiver.outcome);
             byte[] msg = Patterns.bytes(77, 999);
             s.clientMem().put(1024, msg);
             client.send(s.clientMem().slice(1024, 999));
-            receiver.join(patience().toMillis());
-            assertFalse(receiver.isAlive(), mode + ": the blocked receive did not return after the send");
-            assertEquals(new Received(999, false, 0, false), got.get(), mode + ": what the blocked receive returned");
+            join(receiver, mode + ": the blocked receive, after the send,");
+            assertEquals(new Received(999, false, 0, false), receiver.outcome, mode + ": what the blocked receive returned");
             Patterns.assertHolds(mode + ": the message", inbox, 0, msg);
         }
     }
@@ -116,22 +141,12 @@ public abstract class BlockingCallsContract extends ContractSupport {
             var server = s.pair().server();
             var client = s.pair().client();
             LocalMr inbox = allocate(s.serverContext(), 4096);
-            AtomicReference<Throwable> thrown = new AtomicReference<>();
-            AtomicReference<Boolean> flag = new AtomicReference<>();
-            Thread receiver = Thread.ofPlatform().name("interrupted-receiver").start(() -> {
-                try {
-                    server.receive(inbox.slice(0, 2048));
-                } catch (Throwable t) {
-                    thrown.set(t);
-                    flag.set(Thread.currentThread().isInterrupted());
-                }
-            });
+            Waiter receiver = receiveOn(server, inbox.slice(0, 2048), "interrupted-receiver");
             Thread.sleep(100);
-            receiver.interrupt();
-            receiver.join(patience().toMillis());
-            assertFalse(receiver.isAlive(), mode + ": an interrupted blocking receive did not return");
-            assertInstanceOf(RdmaException.class, thrown.get(), mode + ": what the interrupted receive threw");
-            assertEquals(Boolean.TRUE, flag.get(), mode + ": the interrupt flag is kept");
+            receiver.thread.interrupt();
+            join(receiver, mode + ": an interrupted blocking receive");
+            assertInstanceOf(RdmaException.class, receiver.outcome, mode + ": what the interrupted receive threw");
+            assertTrue(receiver.interruptedWhenThrown, mode + ": the interrupt flag is kept");
             // nobody polls on a caller's thread now: the poller must deliver (its receive stays
             // posted and takes the next message; then a new one takes the one after)
             for (int i = 0; i < 20; i++) {
@@ -197,6 +212,36 @@ public abstract class BlockingCallsContract extends ContractSupport {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void closingFromACallbackThatAPollingWaiterRunsDoesNotWaitForItself() throws Exception {
+        // BUSY: the waiter polls until its receive completes and the poller stays parked, so the
+        // write's completion, and its callback, are the waiter's on every provider
+        Setup s = setup(PollMode.BUSY);
+        var client = s.pair().client();
+        Waiter w = receiveOn(client, s.clientMem().slice(8192, 64), "polling-waiter");
+        Thread.sleep(200);
+        AtomicReference<String> ranOn = new AtomicReference<>();
+        long[] closeNanos = new long[1];
+        // A write done before its callback is attached runs the callback here, on the test
+        // thread: such a callback does nothing, and the next write tries again.
+        for (int attempt = 0; attempt < 1000 && ranOn.get() == null; attempt++) {
+            await(client.writeAsync(s.clientMem().slice(0, 64), s.remote().slice(0, 64)).thenRun(() -> {
+                if (Thread.currentThread() == w.thread) {
+                    long t0 = System.nanoTime();
+                    client.close(); // the waiter's receive is outstanding: closing flushes it
+                    closeNanos[0] = System.nanoTime() - t0;
+                    ranOn.set(Thread.currentThread().getName());
+                }
+            }));
+        }
+        assertEquals("polling-waiter", ranOn.get(), "the thread that ran the callback");
+        assertTrue(closeNanos[0] < TimeUnit.SECONDS.toNanos(2), "closing the connection from a callback the polling"
+                + " waiter ran took " + closeNanos[0] / 1_000_000 + " ms: it waited for completions only it could poll");
+        join(w, "the waiter whose connection a callback closed");
+        assertInstanceOf(RdmaException.class, w.outcome, "how the waiter's receive ends when its connection closes");
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void awaitReturnsResultsInOrderAndThrowsAsTheBlockingFormsDo() {
         for (PollMode mode : PollMode.values()) {
             Setup s = setup(mode);
@@ -229,30 +274,15 @@ public abstract class BlockingCallsContract extends ContractSupport {
                 RdmaContext client = openContext(b -> b.pollMode(mode));
                 Pair p = connect(server, client);
                 LocalMr inbox = server.allocate(8192);
-                List<Thread> waiters = new ArrayList<>();
-                List<Throwable> ends = new CopyOnWriteArrayList<>();
+                List<Waiter> waiters = new ArrayList<>();
                 for (int i = 0; i < 3; i++) {
-                    final int slot = i;
-                    waiters.add(Thread.ofPlatform().start(() -> {
-                        try {
-                            p.server().receive(inbox.slice(slot * 1024L, 1024));
-                            ends.add(new AssertionError("a receive returned though nothing was sent"));
-                        } catch (Throwable t) {
-                            ends.add(t);
-                        }
-                    }));
+                    waiters.add(receiveOn(p.server(), inbox.slice(i * 1024L, 1024), "waiter-" + i));
                 }
                 Thread.sleep(50 + 40L * round);
                 server.close();
-                for (Thread t : waiters) {
-                    t.join(patience().toMillis());
-                    if (t.isAlive()) {
-                        fail(mode + ": a thread blocked in receive did not return after its context closed");
-                    }
-                }
-                assertEquals(3, ends.size(), mode + ": every waiter ended");
-                for (Throwable t : ends) {
-                    assertInstanceOf(RdmaException.class, t, mode + ": how a receive ends when its context closes");
+                for (Waiter w : waiters) {
+                    join(w, mode + ": a thread blocked in receive, after its context closed,");
+                    assertInstanceOf(RdmaException.class, w.outcome, mode + ": how a receive ends when its context closes");
                 }
                 client.close();
             }
