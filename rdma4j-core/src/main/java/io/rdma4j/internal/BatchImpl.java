@@ -118,7 +118,7 @@ final class BatchImpl implements Batch {
             return;
         }
         Poller p = connection.state.callerPoller("batch submit");
-        Blocking.await(submit(p), connection.state.options(), p, "batch");
+        Blocking.await(submit(p), connection.state.timeout(), p, "batch");
     }
 
     /** Posts the batch; {@code caller} is counted in once it is posted (see Poller#enterCaller). */

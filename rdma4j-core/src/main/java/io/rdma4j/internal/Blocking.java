@@ -2,7 +2,6 @@ package io.rdma4j.internal;
 
 import io.rdma4j.OperationTimeoutException;
 import io.rdma4j.RdmaException;
-import io.rdma4j.RdmaOptions;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -30,14 +29,13 @@ final class Blocking {
      * NIC); the poller counts it out.
      *
      * @param f the future
-     * @param options the context's options: operation timeout and poll mode
+     * @param timeout the context's operation timeout
      * @param poller the queue this thread polls, or null to wait to be woken
      * @param what the call, for the timeout message
      * @param <T> the result type
      * @return the result
      */
-    static <T> T await(CompletableFuture<T> f, RdmaOptions options, Poller poller, String what) {
-        Duration timeout = options.operationTimeout();
+    static <T> T await(CompletableFuture<T> f, Duration timeout, Poller poller, String what) {
         try {
             if (poller != null) {
                 poller.pollUntilDone(f, System.nanoTime() + timeout.toNanos());

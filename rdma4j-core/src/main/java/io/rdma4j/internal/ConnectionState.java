@@ -11,7 +11,6 @@ import io.rdma4j.MemoryInUseException;
 import io.rdma4j.OperationTimeoutException;
 import io.rdma4j.ProtocolException;
 import io.rdma4j.RdmaException;
-import io.rdma4j.RdmaOptions;
 import io.rdma4j.Received;
 import io.rdma4j.RemoteMr;
 import io.rdma4j.RemoteSlice;
@@ -637,7 +636,7 @@ final class ConnectionState implements EndpointHandler {
                            int immediate, boolean returnsAtomic) {
         Poller p = callerPoller(what);
         return Blocking.await(cast(submit(op, local, remote, compareOrAdd, swap, immediate, returnsAtomic, p)),
-                context.options(), p, what);
+                timeout(), p, what);
     }
 
     public CompletableFuture<Void> writeAsync(LocalSlice src, RemoteSlice dst) {
@@ -702,7 +701,7 @@ final class ConnectionState implements EndpointHandler {
         if (p != null) {
             p.enterCaller();
         }
-        return Blocking.await(f, context.options(), p, "the awaited operation");
+        return Blocking.await(f, timeout(), p, "the awaited operation");
     }
 
     public CompletableFuture<Received> receiveAsync(LocalSlice dst) {
@@ -711,11 +710,12 @@ final class ConnectionState implements EndpointHandler {
 
     public Received receive(LocalSlice dst) {
         Poller p = callerPoller("receive");
-        return Blocking.await(cast(postReceive(dst, p)), context.options(), p, "receive");
+        return Blocking.await(cast(postReceive(dst, p)), timeout(), p, "receive");
     }
 
-    RdmaOptions options() {
-        return context.options();
+    /** The context's operation timeout: how long a blocking call waits. */
+    Duration timeout() {
+        return context.options().operationTimeout();
     }
 
     // ------------------------------------------------------------------ grants: granting side
@@ -839,7 +839,7 @@ final class ConnectionState implements EndpointHandler {
         Blocking.checkMayBlock("acceptGrant");
         CompletableFuture<RemoteMr> f = acceptGrantAsync();
         try {
-            return Blocking.await(f, context.options(), null, "acceptGrant");
+            return Blocking.await(f, timeout(), null, "acceptGrant");
         } catch (OperationTimeoutException e) {
             // Give up the place in line: the next grant goes to the next waiter or stays unclaimed.
             synchronized (unclaimedGrants) {
@@ -877,7 +877,7 @@ final class ConnectionState implements EndpointHandler {
         Blocking.checkMayBlock("requestRemote");
         CompletableFuture<RemoteMr> f = requestRemoteAsync(size, access, lease);
         try {
-            return Blocking.await(f, context.options(), null, "requestRemote");
+            return Blocking.await(f, timeout(), null, "requestRemote");
         } catch (OperationTimeoutException e) {
             // Cancelled: when the grant comes after all, onGrant releases it at once.
             if (!f.cancel(false)) {
@@ -1109,7 +1109,7 @@ final class ConnectionState implements EndpointHandler {
         // Wait, boundedly, for the provider to flush what was posted: their lends end normally.
         // Not on a thread delivering completions: it would wait for flushes only it can poll.
         if (!Poller.isDelivering()) {
-            long deadline = System.nanoTime() + Math.min(context.options().operationTimeout().toNanos(), TimeUnit.SECONDS.toNanos(5));
+            long deadline = System.nanoTime() + Math.min(timeout().toNanos(), TimeUnit.SECONDS.toNanos(5));
             synchronized (postLock) {
                 long left;
                 while (outstanding > 0 && (left = deadline - System.nanoTime()) > 0) {

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Timeout;
 class TcpSmokeTest {
 
     /**
-     * Under busy polling a blocking call on a platform thread spin-waits for its completion: it
-     * still returns the result, and still gives up at the operation timeout.
+     * Under busy polling a blocking call on a platform thread polls the completion queue itself:
+     * it still returns the result, and still gives up at the operation timeout.
      */
     @Test
     void busyPollingBlockingCallsReturnAndTimeOut() throws Exception {

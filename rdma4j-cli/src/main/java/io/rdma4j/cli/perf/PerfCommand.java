@@ -113,8 +113,8 @@ public final class PerfCommand implements Callable<Integer> {
     boolean events;
 
     @Option(names = "--poll", paramLabel = "MODE", converter = PollModeConverter.class,
-            description = "How completions are waited for: busy (poller and waiting thread spin, as perftest),"
-                    + " adaptive (default: spin, yield, then sleep) or event.")
+            description = "How completions are waited for: busy (the waiting thread polls until done, as perftest),"
+                    + " adaptive (default: polls a while on verbs, then sleeps) or event.")
     PollMode pollMode;
 
     @Option(names = "--json", description = "Print the results as JSON on stdout (the banner goes to stderr).")
@@ -312,10 +312,10 @@ public final class PerfCommand implements Callable<Integer> {
     }
 
     /**
-     * The poll mode from -e or --poll. Adaptive by default, not busy as perftest: rdma4j busy-polls
-     * with two threads (poller and waiter) per process, and on a 2-vCPU Soft-RoCE guest that
-     * starves rxe, which runs on the same CPUs: read_lat 8 B typical 4094 us busy against 922 us
-     * adaptive (2026-11-23). Busy pays on machines with cores to spare.
+     * The poll mode from -e or --poll. Adaptive by default, not busy as perftest: on verbs the
+     * waiting thread polls the CQ itself in adaptive mode too, for up to 2 ms, then sleeps, so a
+     * long wait does not hold a CPU that rxe (on the 2-vCPU Soft-RoCE guest) needs. Busy pays on
+     * machines with cores to spare.
      */
     PollMode pollMode() {
         if (events) {

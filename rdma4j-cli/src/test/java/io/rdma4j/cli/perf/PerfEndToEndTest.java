@@ -108,7 +108,7 @@ class PerfEndToEndTest {
         assertTrue(r[1].out().contains(bw ? "BW average[MB/sec]" : "t_typical[usec]"), r[1]::toString);
     }
 
-    /** Every poll mode, and -e, runs the latency loops (which spin-wait under busy) to the end. */
+    /** Every poll mode, and -e, runs the latency loops (whose waits poll on the waiting thread under busy) to the end. */
     @ParameterizedTest
     @CsvSource({"send_lat,--poll=busy", "read_lat,--poll=busy", "write_lat,--poll=busy", "send_lat,-e", "atomic_lat,--poll=adaptive"})
     @Timeout(120)
