@@ -5,6 +5,7 @@
 module io.rdma4j.testkit {
     requires transitive io.rdma4j;
     requires transitive org.junit.jupiter.api;
+    requires jdk.management; // the per-thread allocation counter of the allocation checks
 
     exports io.rdma4j.testkit;
     uses io.rdma4j.testkit.ContractProfile;

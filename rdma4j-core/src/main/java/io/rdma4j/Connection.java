@@ -10,7 +10,8 @@ import java.util.concurrent.CompletableFuture;
  * after a WRITE finds the WRITE's data placed, and a failed operation fails everything behind it.
  *
  * <p>Every operation comes blocking (for virtual threads and scripts) and {@code ...Async}
- * (a {@link CompletableFuture}, never completed while rdma4j holds a lock). Futures complete,
+ * (a {@link CompletableFuture}, never completed while rdma4j holds a lock); the send-side ones
+ * also with a reusable {@link OperationHandler}, which allocates nothing per operation. Futures complete,
  * and their callbacks run, on the thread that polls the completion: a poller of the context, or
  * a platform thread waiting in a blocking call of the context (see {@link #await}). Callbacks
  * must not block on an operation: such calls fail with {@link IllegalStateException}.
@@ -80,6 +81,39 @@ public interface Connection extends AutoCloseable {
     /** @param target remote 8 aligned bytes @param expect compare @param swap store @return the previous value */
     CompletableFuture<Long> compareAndSwapAsync(RemoteSlice target, long expect, long swap);
 
+    // ---- the same, with a reusable handler instead of a future: nothing allocated per operation ----
+
+    /**
+     * {@link #writeAsync(LocalSlice, RemoteSlice)} reporting to a handler: allocates nothing.
+     *
+     * @param src local source, lent shared
+     * @param dst remote target
+     * @param attachment passed to the handler
+     * @param handler called once, when the data is placed or the write failed
+     * @param <A> the attachment's type
+     */
+    <A> void writeAsync(LocalSlice src, RemoteSlice dst, A attachment, OperationHandler<? super A> handler);
+
+    /** @param src local source @param dst remote target @param immediate for the peer's receive @param attachment for the handler @param handler called once @param <A> the attachment's type */
+    <A> void writeWithImmAsync(LocalSlice src, RemoteSlice dst, int immediate, A attachment,
+                               OperationHandler<? super A> handler);
+
+    /** @param dst local target, lent exclusively @param src remote source @param attachment for the handler @param handler called once @param <A> the attachment's type */
+    <A> void readAsync(LocalSlice dst, RemoteSlice src, A attachment, OperationHandler<? super A> handler);
+
+    /** @param target remote 8 aligned bytes @param add the addend @param attachment for the handler @param handler gets the previous value @param <A> the attachment's type */
+    <A> void fetchAndAddAsync(RemoteSlice target, long add, A attachment, OperationHandler<? super A> handler);
+
+    /** @param target remote 8 aligned bytes @param expect compare @param swap store @param attachment for the handler @param handler gets the previous value @param <A> the attachment's type */
+    <A> void compareAndSwapAsync(RemoteSlice target, long expect, long swap, A attachment,
+                                 OperationHandler<? super A> handler);
+
+    /** @param src local source, lent shared @param attachment for the handler @param handler called once the peer placed it @param <A> the attachment's type */
+    <A> void sendAsync(LocalSlice src, A attachment, OperationHandler<? super A> handler);
+
+    /** @param src local source @param immediate for the peer's receive @param attachment for the handler @param handler called once @param <A> the attachment's type */
+    <A> void sendWithImmAsync(LocalSlice src, int immediate, A attachment, OperationHandler<? super A> handler);
+
     // ---- two-sided ----
 
     /** @param src local source, lent shared; consumes one receive at the peer */
@@ -105,7 +139,7 @@ public interface Connection extends AutoCloseable {
     /** @param dst local target @return completes when a message consumed the receive */
     CompletableFuture<Received> receiveAsync(LocalSlice dst);
 
-    /** A new batch of work requests to post together. */
+    /** A new batch of work requests to post together; reusable (see {@link Batch}). */
     Batch batch();
 
     /**

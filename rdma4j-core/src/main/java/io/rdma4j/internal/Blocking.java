@@ -7,6 +7,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -28,14 +29,14 @@ final class Blocking {
      * and polls its queue first (a park and unpark pair costs more than a whole round trip on a
      * NIC); the poller counts it out.
      *
-     * @param f the future
+     * @param f the future (a CompletableFuture, or a batch's reusable state)
      * @param timeout the context's operation timeout
      * @param poller the queue this thread polls, or null to wait to be woken
      * @param what the call, for the timeout message
      * @param <T> the result type
      * @return the result
      */
-    static <T> T await(CompletableFuture<T> f, Duration timeout, Poller poller, String what) {
+    static <T> T await(Future<T> f, Duration timeout, Poller poller, String what) {
         try {
             if (poller != null) {
                 poller.pollUntilDone(f, System.nanoTime() + timeout.toNanos());

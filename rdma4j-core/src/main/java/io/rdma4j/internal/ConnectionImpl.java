@@ -6,6 +6,7 @@ import io.rdma4j.Connection;
 import io.rdma4j.ConnectionStats;
 import io.rdma4j.Grant;
 import io.rdma4j.LocalSlice;
+import io.rdma4j.OperationHandler;
 import io.rdma4j.Received;
 import io.rdma4j.RemoteMr;
 import io.rdma4j.RemoteSlice;
@@ -131,6 +132,43 @@ final class ConnectionImpl implements Connection {
     @Override
     public <T> T await(CompletableFuture<T> f) {
         return state.await(f);
+    }
+
+    @Override
+    public <A> void writeAsync(LocalSlice src, RemoteSlice dst, A attachment, OperationHandler<? super A> handler) {
+        state.writeAsync(src, dst, attachment, handler);
+    }
+
+    @Override
+    public <A> void writeWithImmAsync(LocalSlice src, RemoteSlice dst, int immediate, A attachment,
+                                      OperationHandler<? super A> handler) {
+        state.writeWithImmAsync(src, dst, immediate, attachment, handler);
+    }
+
+    @Override
+    public <A> void readAsync(LocalSlice dst, RemoteSlice src, A attachment, OperationHandler<? super A> handler) {
+        state.readAsync(dst, src, attachment, handler);
+    }
+
+    @Override
+    public <A> void fetchAndAddAsync(RemoteSlice target, long add, A attachment, OperationHandler<? super A> handler) {
+        state.fetchAndAddAsync(target, add, attachment, handler);
+    }
+
+    @Override
+    public <A> void compareAndSwapAsync(RemoteSlice target, long expect, long swap, A attachment,
+                                        OperationHandler<? super A> handler) {
+        state.compareAndSwapAsync(target, expect, swap, attachment, handler);
+    }
+
+    @Override
+    public <A> void sendAsync(LocalSlice src, A attachment, OperationHandler<? super A> handler) {
+        state.sendAsync(src, attachment, handler);
+    }
+
+    @Override
+    public <A> void sendWithImmAsync(LocalSlice src, int immediate, A attachment, OperationHandler<? super A> handler) {
+        state.sendWithImmAsync(src, immediate, attachment, handler);
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.rdma4j.GrantRefusedException;
 import io.rdma4j.LeaseExpiredException;
 import io.rdma4j.LocalSlice;
 import io.rdma4j.MemoryInUseException;
+import io.rdma4j.OperationHandler;
 import io.rdma4j.OperationTimeoutException;
 import io.rdma4j.ProtocolException;
 import io.rdma4j.RdmaException;
@@ -154,6 +155,10 @@ final class ConnectionState implements EndpointHandler {
         return handle.get();
     }
 
+    ContextState context() {
+        return context;
+    }
+
     CompletionEngine.Group cqGroup() {
         return cqGroup;
     }
@@ -235,15 +240,15 @@ final class ConnectionState implements EndpointHandler {
     /** An operation waiting for a send slot; lends are already taken, so order and checks hold. */
     private record Pending(WorkOpcode op, MrState mr, Lend lend, long offset, long length, long remoteAddress, int rkey,
                            long compareOrAdd, long swap, int immediate, CompletableFuture<Object> future,
-                           BatchImpl.State batch, boolean returnsAtomic) {}
+                           OperationHandler<Object> handler, Object attachment, boolean returnsAtomic) {}
 
     /**
-     * Checks, lends and posts one send-side operation, or queues it behind others.
-     *
-     * @return the future the caller gets
+     * Checks, lends and posts one send-side operation, or queues it behind others. It reports
+     * to {@code f} or to {@code h} with {@code attachment}; a refused one throws and reports nothing.
      */
-    private CompletableFuture<Object> submit(WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd,
-                                             long swap, int immediate, boolean returnsAtomic, Poller caller) {
+    private void submit(WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd, long swap, int immediate,
+                        boolean returnsAtomic, Poller caller, CompletableFuture<Object> f, OperationHandler<Object> h,
+                        Object attachment) {
         MrState mr = local == null ? null : stateOf(local, context);
         long remoteAddress = 0;
         int rkey = 0;
@@ -267,7 +272,6 @@ final class ConnectionState implements EndpointHandler {
                     + local.length() + ", remote " + remote.length());
         }
         checkLength(length);
-        CompletableFuture<Object> f = new CompletableFuture<>();
         synchronized (postLock) {
             checkUsable();
             boolean exclusive = op == WorkOpcode.READ || op == WorkOpcode.FETCH_AND_ADD || op == WorkOpcode.COMPARE_AND_SWAP;
@@ -278,7 +282,7 @@ final class ConnectionState implements EndpointHandler {
                 }
                 freeSendTop--;
                 fill(s, op, mr, s.lend, local == null ? 0 : local.offset(), length, remoteAddress, rkey, compareOrAdd, swap,
-                        immediate, f, null, returnsAtomic);
+                        immediate, f, h, attachment, returnsAtomic);
                 postSendLocked(1);
             } else {
                 Lend l = null;
@@ -287,11 +291,10 @@ final class ConnectionState implements EndpointHandler {
                     mr.lend(l, local.offset(), length, exclusive, op.name());
                 }
                 waiting.add(new Pending(op, mr, l, local == null ? 0 : local.offset(), length, remoteAddress, rkey,
-                        compareOrAdd, swap, immediate, f, null, returnsAtomic));
+                        compareOrAdd, swap, immediate, f, h, attachment, returnsAtomic));
             }
         }
         afterPost(caller);
-        return f;
     }
 
     /**
@@ -321,12 +324,13 @@ final class ConnectionState implements EndpointHandler {
 
     /** Fills a taken send slot and appends its descriptor to the next post; caller holds postLock. */
     private void fill(OpSlot s, WorkOpcode op, MrState mr, Lend lend, long offset, long length, long remoteAddress, int rkey,
-                      long compareOrAdd, long swap, int immediate, CompletableFuture<Object> f, BatchImpl.State batch,
-                      boolean returnsAtomic) {
+                      long compareOrAdd, long swap, int immediate, CompletableFuture<Object> f, OperationHandler<Object> h,
+                      Object attachment, boolean returnsAtomic) {
         s.busy = true;
         s.opcode = op;
         s.future = f;
-        s.batch = batch;
+        s.handler = h;
+        s.attachment = attachment;
         s.returnsAtomic = returnsAtomic;
         s.bytes = length;
         if (lend != s.lend) {
@@ -388,10 +392,11 @@ final class ConnectionState implements EndpointHandler {
             l.owner.unlend(l);
         }
         CompletableFuture<Object> f = s.future;
-        BatchImpl.State b = s.batch;
+        OperationHandler<Object> h = s.handler;
+        Object a = s.attachment;
         freeSlotLocked(s);
         failed.incrementAndGet();
-        context.completeLater(f, b, null, err);
+        context.deliverLater(f, h, a, err);
     }
 
     private void freeSlotLocked(OpSlot s) {
@@ -416,7 +421,7 @@ final class ConnectionState implements EndpointHandler {
                 Pending q = waiting.poll();
                 OpSlot s = slots[freeSend[--freeSendTop]];
                 fill(s, q.op, q.mr, q.lend, q.offset, q.length, q.remoteAddress, q.rkey, q.compareOrAdd, q.swap,
-                        q.immediate, q.batch == null ? q.future : null, q.batch, q.returnsAtomic);
+                        q.immediate, q.future, q.handler, q.attachment, q.returnsAtomic);
             }
             postSendLocked(0);
         }
@@ -424,25 +429,31 @@ final class ConnectionState implements EndpointHandler {
 
     // ------------------------------------------------------------------ batches
 
-    /** Posts a checked batch: every entry is lent before any is posted; a refused one posts nothing. */
-    void submitBatch(BatchImpl.Entry[] entries, int count, BatchImpl.State state, Poller caller) {
-        MrState[] states = new MrState[count];
+    /**
+     * Posts a checked batch: every entry is lent before any is posted; a refused one posts
+     * nothing. Each entry reports to the batch's state, which completes the submission.
+     */
+    void submitBatch(BatchImpl b, int count, Poller caller) {
+        MrState[] regions = b.regions();
+        BatchSubmission submission = b.submission();
         checkUsable();
         for (int i = 0; i < count; i++) {
-            BatchImpl.Entry e = entries[i];
-            states[i] = stateOf(e.local(), context);
-            if (e.remote() != null) {
-                checkRemote(e.remote(), e.op());
-                if (e.op() == WorkOpcode.FETCH_AND_ADD || e.op() == WorkOpcode.COMPARE_AND_SWAP) {
-                    if (e.remote().length() != 8 || (e.remote().address() & 7) != 0 || e.local().length() != 8) {
+            LocalSlice local = b.local(i);
+            RemoteSlice remote = b.remote(i);
+            WorkOpcode op = b.op(i);
+            regions[i] = stateOf(local, context);
+            if (remote != null) {
+                checkRemote(remote, op);
+                if (op == WorkOpcode.FETCH_AND_ADD || op == WorkOpcode.COMPARE_AND_SWAP) {
+                    if (remote.length() != 8 || (remote.address() & 7) != 0 || local.length() != 8) {
                         throw new IllegalArgumentException("batch entry " + i + ": atomics need 8 local bytes and 8 remote bytes at an aligned address");
                     }
-                } else if (e.remote().length() != e.local().length()) {
+                } else if (remote.length() != local.length()) {
                     throw new IllegalArgumentException("batch entry " + i + ": local and remote lengths differ ("
-                            + e.local().length() + " vs " + e.remote().length() + ")");
+                            + local.length() + " vs " + remote.length() + ")");
                 }
             }
-            checkLength(e.local().length());
+            checkLength(local.length());
         }
         synchronized (postLock) {
             checkUsable();
@@ -453,12 +464,13 @@ final class ConnectionState implements EndpointHandler {
             int lent = 0;
             try {
                 for (int i = 0; i < count; i++) {
-                    BatchImpl.Entry e = entries[i];
-                    boolean exclusive = e.op() == WorkOpcode.READ || e.op() == WorkOpcode.FETCH_AND_ADD
-                            || e.op() == WorkOpcode.COMPARE_AND_SWAP;
+                    WorkOpcode op = b.op(i);
+                    LocalSlice local = b.local(i);
+                    boolean exclusive = op == WorkOpcode.READ || op == WorkOpcode.FETCH_AND_ADD
+                            || op == WorkOpcode.COMPARE_AND_SWAP;
                     Lend l = direct ? slots[freeSend[freeSendTop - 1 - i]].lend : new Lend();
                     try {
-                        states[i].lend(l, e.local().offset(), e.local().length(), exclusive, e.op().name());
+                        regions[i].lend(l, local.offset(), local.length(), exclusive, op.name());
                     } catch (MemoryInUseException conflict) {
                         // the entry's index only on failure: no message is built per entry
                         throw new MemoryInUseException("batch entry " + i + ": " + conflict.getMessage(), conflict);
@@ -475,24 +487,23 @@ final class ConnectionState implements EndpointHandler {
                 }
                 throw ex;
             }
-            if (direct) {
-                for (int i = 0; i < count; i++) {
-                    BatchImpl.Entry e = entries[i];
+            for (int i = 0; i < count; i++) {
+                LocalSlice local = b.local(i);
+                RemoteSlice remote = b.remote(i);
+                long ra = remote == null ? 0 : remote.address();
+                int rk = remote == null ? 0 : remote.mr().rkey();
+                if (direct) {
                     OpSlot s = slots[freeSend[--freeSendTop]]; // the slot entry i was lent into
-                    long ra = e.remote() == null ? 0 : e.remote().address();
-                    int rk = e.remote() == null ? 0 : e.remote().mr().rkey();
-                    fill(s, e.op(), states[i], s.lend, e.local().offset(), e.local().length(), ra, rk,
-                            e.compareOrAdd(), e.swap(), e.immediate(), null, state, false);
+                    fill(s, b.op(i), regions[i], s.lend, local.offset(), local.length(), ra, rk,
+                            b.compareOrAdd(i), b.swap(i), b.immediate(i), null, submission, null, false);
+                } else {
+                    waiting.add(new Pending(b.op(i), regions[i], lends[i], local.offset(), local.length(), ra, rk,
+                            b.compareOrAdd(i), b.swap(i), b.immediate(i), null, submission, null, false));
                 }
+            }
+            if (direct) {
                 postSendLocked(0);
             } else {
-                for (int i = 0; i < count; i++) {
-                    BatchImpl.Entry e = entries[i];
-                    long ra = e.remote() == null ? 0 : e.remote().address();
-                    int rk = e.remote() == null ? 0 : e.remote().mr().rkey();
-                    waiting.add(new Pending(e.op(), states[i], lends[i], e.local().offset(), e.local().length(), ra, rk,
-                            e.compareOrAdd(), e.swap(), e.immediate(), null, state, false));
-                }
                 drainWaitingLocked();
             }
         }
@@ -517,6 +528,8 @@ final class ConnectionState implements EndpointHandler {
             s.busy = true;
             s.opcode = WorkOpcode.RECV;
             s.future = f;
+            s.handler = null;
+            s.attachment = null;
             s.activeLend = s.lend;
             s.bytes = dst.length();
             s.request.set(s.wrId(id), WorkOpcode.RECV, s.slice(mr.segment, dst.offset(), dst.length()), mr.lkey);
@@ -549,17 +562,23 @@ final class ConnectionState implements EndpointHandler {
             return;
         }
         OpSlot s = slots[index];
+        long value = 0;
         Object result = null;
         RdmaException error = null;
         CompletableFuture<Object> f;
-        BatchImpl.State b;
+        OperationHandler<Object> h;
+        Object attachment;
         synchronized (postLock) {
             if (!s.busy || s.generation != OpSlot.generation(wrId)) {
                 return; // stale: the slot was failed at close and reused
             }
+            f = s.future;
             if (status == 0) {
                 if (s.returnsAtomic) {
-                    result = s.atomicResult.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                    value = s.atomicResult.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                    if (f != null) {
+                        result = value; // boxed for the future only: a handler gets the long
+                    }
                 } else if (s.opcode == WorkOpcode.RECV) {
                     boolean byWrite = opcode == WorkOpcode.RECV_RDMA_WITH_IMM;
                     result = new Received(byteLength, hasImmediate, hasImmediate ? immediate : 0, byWrite);
@@ -587,8 +606,8 @@ final class ConnectionState implements EndpointHandler {
                 ev.peer = remoteAddressOrUnknown();
                 ev.commit();
             }
-            f = s.future;
-            b = s.batch;
+            h = s.handler;
+            attachment = s.attachment;
             freeSlotLocked(s);
             if (error != null && broken == null && status != WcStatus.WR_FLUSH_ERR.code()) {
                 enterErrorLocked(error);
@@ -598,7 +617,7 @@ final class ConnectionState implements EndpointHandler {
                 postLock.notifyAll();
             }
         }
-        context.complete(f, b, result, error);
+        context.deliver(f, h, attachment, value, result, error);
     }
 
     /** First failure: later callers are refused, queued ones flush, the peer is told. */
@@ -620,7 +639,7 @@ final class ConnectionState implements EndpointHandler {
             RdmaException e = flush ? WorkCompletionException.of(p.op + " (queued behind a failed operation)", WcStatus.WR_FLUSH_ERR, 0)
                     : new ConnectionClosedException(p.op + " never ran: the connection was closed", cause);
             failed.incrementAndGet();
-            context.completeLater(p.future, p.batch, null, e);
+            context.deliverLater(p.future, p.handler, p.attachment, e);
         }
     }
 
@@ -635,64 +654,109 @@ final class ConnectionState implements EndpointHandler {
     private <T> T blocking(String what, WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd, long swap,
                            int immediate, boolean returnsAtomic) {
         Poller p = callerPoller(what);
-        return Blocking.await(cast(submit(op, local, remote, compareOrAdd, swap, immediate, returnsAtomic, p)),
-                timeout(), p, what);
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        submit(op, local, remote, compareOrAdd, swap, immediate, returnsAtomic, p, f, null, null);
+        return Blocking.await(cast(f), timeout(), p, what);
+    }
+
+    /** A send-side operation reporting to a new future. */
+    private <T> CompletableFuture<T> async(WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd,
+                                           long swap, int immediate, boolean returnsAtomic) {
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        submit(op, local, remote, compareOrAdd, swap, immediate, returnsAtomic, null, f, null, null);
+        return cast(f);
+    }
+
+    /** A send-side operation reporting to the caller's handler: nothing allocated. */
+    @SuppressWarnings("unchecked")
+    private void withHandler(WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd, long swap,
+                             int immediate, boolean returnsAtomic, Object attachment, OperationHandler<?> handler) {
+        submit(op, local, remote, compareOrAdd, swap, immediate, returnsAtomic, null, null,
+                (OperationHandler<Object>) java.util.Objects.requireNonNull(handler, "handler"), attachment);
     }
 
     public CompletableFuture<Void> writeAsync(LocalSlice src, RemoteSlice dst) {
-        return cast(submit(WorkOpcode.WRITE, src, dst, 0, 0, 0, false, null));
+        return async(WorkOpcode.WRITE, src, dst, 0, 0, 0, false);
     }
 
     public void write(LocalSlice src, RemoteSlice dst) {
         blocking("write", WorkOpcode.WRITE, src, dst, 0, 0, 0, false);
     }
 
+    public <A> void writeAsync(LocalSlice src, RemoteSlice dst, A attachment, OperationHandler<? super A> handler) {
+        withHandler(WorkOpcode.WRITE, src, dst, 0, 0, 0, false, attachment, handler);
+    }
+
     public CompletableFuture<Void> writeWithImmAsync(LocalSlice src, RemoteSlice dst, int immediate) {
-        return cast(submit(WorkOpcode.WRITE_WITH_IMM, src, dst, 0, 0, immediate, false, null));
+        return async(WorkOpcode.WRITE_WITH_IMM, src, dst, 0, 0, immediate, false);
     }
 
     public void writeWithImm(LocalSlice src, RemoteSlice dst, int immediate) {
         blocking("writeWithImm", WorkOpcode.WRITE_WITH_IMM, src, dst, 0, 0, immediate, false);
     }
 
+    public <A> void writeWithImmAsync(LocalSlice src, RemoteSlice dst, int immediate, A attachment, OperationHandler<? super A> handler) {
+        withHandler(WorkOpcode.WRITE_WITH_IMM, src, dst, 0, 0, immediate, false, attachment, handler);
+    }
+
     public CompletableFuture<Void> readAsync(LocalSlice dst, RemoteSlice src) {
-        return cast(submit(WorkOpcode.READ, dst, src, 0, 0, 0, false, null));
+        return async(WorkOpcode.READ, dst, src, 0, 0, 0, false);
     }
 
     public void read(LocalSlice dst, RemoteSlice src) {
         blocking("read", WorkOpcode.READ, dst, src, 0, 0, 0, false);
     }
 
+    public <A> void readAsync(LocalSlice dst, RemoteSlice src, A attachment, OperationHandler<? super A> handler) {
+        withHandler(WorkOpcode.READ, dst, src, 0, 0, 0, false, attachment, handler);
+    }
+
     public CompletableFuture<Long> fetchAndAddAsync(RemoteSlice target, long add) {
-        return cast(submit(WorkOpcode.FETCH_AND_ADD, null, target, add, 0, 0, true, null));
+        return async(WorkOpcode.FETCH_AND_ADD, null, target, add, 0, 0, true);
     }
 
     public long fetchAndAdd(RemoteSlice target, long add) {
         return blocking("fetchAndAdd", WorkOpcode.FETCH_AND_ADD, null, target, add, 0, 0, true);
     }
 
+    public <A> void fetchAndAddAsync(RemoteSlice target, long add, A attachment, OperationHandler<? super A> handler) {
+        withHandler(WorkOpcode.FETCH_AND_ADD, null, target, add, 0, 0, true, attachment, handler);
+    }
+
     public CompletableFuture<Long> compareAndSwapAsync(RemoteSlice target, long expect, long swap) {
-        return cast(submit(WorkOpcode.COMPARE_AND_SWAP, null, target, expect, swap, 0, true, null));
+        return async(WorkOpcode.COMPARE_AND_SWAP, null, target, expect, swap, 0, true);
     }
 
     public long compareAndSwap(RemoteSlice target, long expect, long swap) {
         return blocking("compareAndSwap", WorkOpcode.COMPARE_AND_SWAP, null, target, expect, swap, 0, true);
     }
 
+    public <A> void compareAndSwapAsync(RemoteSlice target, long expect, long swap, A attachment, OperationHandler<? super A> handler) {
+        withHandler(WorkOpcode.COMPARE_AND_SWAP, null, target, expect, swap, 0, true, attachment, handler);
+    }
+
     public CompletableFuture<Void> sendAsync(LocalSlice src) {
-        return cast(submit(WorkOpcode.SEND, src, null, 0, 0, 0, false, null));
+        return async(WorkOpcode.SEND, src, null, 0, 0, 0, false);
     }
 
     public void send(LocalSlice src) {
         blocking("send", WorkOpcode.SEND, src, null, 0, 0, 0, false);
     }
 
+    public <A> void sendAsync(LocalSlice src, A attachment, OperationHandler<? super A> handler) {
+        withHandler(WorkOpcode.SEND, src, null, 0, 0, 0, false, attachment, handler);
+    }
+
     public CompletableFuture<Void> sendWithImmAsync(LocalSlice src, int immediate) {
-        return cast(submit(WorkOpcode.SEND_WITH_IMM, src, null, 0, 0, immediate, false, null));
+        return async(WorkOpcode.SEND_WITH_IMM, src, null, 0, 0, immediate, false);
     }
 
     public void sendWithImm(LocalSlice src, int immediate) {
         blocking("sendWithImm", WorkOpcode.SEND_WITH_IMM, src, null, 0, 0, immediate, false);
+    }
+
+    public <A> void sendWithImmAsync(LocalSlice src, int immediate, A attachment, OperationHandler<? super A> handler) {
+        withHandler(WorkOpcode.SEND_WITH_IMM, src, null, 0, 0, immediate, false, attachment, handler);
     }
 
     /** See {@link io.rdma4j.Connection#await}. */

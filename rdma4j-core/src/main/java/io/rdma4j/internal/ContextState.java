@@ -1,6 +1,7 @@
 package io.rdma4j.internal;
 
 import io.rdma4j.ConnectionException;
+import io.rdma4j.OperationHandler;
 import io.rdma4j.RdmaException;
 import io.rdma4j.RdmaOptions;
 import io.rdma4j.ResourceClosedException;
@@ -272,10 +273,29 @@ final class ContextState {
 
     // ------------------------------------------------------------------ completing futures
 
-    /** Completes an operation's future or its batch; called outside every lock. */
-    void complete(CompletableFuture<Object> f, BatchImpl.State batch, Object result, RdmaException error) {
-        if (batch != null) {
-            batch.entryDone(error, this);
+    /**
+     * Reports a finished operation to its handler (a user's, or a batch's) or its future;
+     * called outside every lock. A handler's exception is logged and stops nothing else.
+     *
+     * @param f the future, or null
+     * @param h the handler, or null; takes precedence
+     * @param attachment for the handler
+     * @param value for the handler: an atomic's old value, else 0
+     * @param result for the future: null, a Long or a Received
+     * @param error the failure, or null
+     */
+    <T> void deliver(CompletableFuture<T> f, OperationHandler<Object> h, Object attachment, long value, T result,
+                     RdmaException error) {
+        if (h != null) {
+            try {
+                if (error == null) {
+                    h.completed(value, attachment);
+                } else {
+                    h.failed(error, attachment);
+                }
+            } catch (RuntimeException | StackOverflowError e) {
+                LOG.log(System.Logger.Level.ERROR, "an OperationHandler threw; the completion is delivered", e);
+            }
         } else if (f != null) {
             if (error != null) {
                 f.completeExceptionally(error);
@@ -285,24 +305,21 @@ final class ContextState {
         }
     }
 
-    /** Like {@link #complete}, from a place that holds a lock: the future completes on another thread. */
-    void completeLater(CompletableFuture<Object> f, BatchImpl.State batch, Object result, RdmaException error) {
-        if (f == null && batch == null) {
-            return;
-        }
-        try {
-            executor.execute(() -> complete(f, batch, result, error));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            Thread.ofPlatform().daemon().start(() -> complete(f, batch, result, error));
-        }
-    }
-
-    <T> void completeValue(CompletableFuture<T> f, T value) {
-        f.complete(value);
-    }
-
     void completeError(CompletableFuture<?> f, RdmaException error) {
         f.completeExceptionally(error);
+    }
+
+    /** Like {@link #deliver}, from a place that holds a lock: it runs on another thread. */
+    void deliverLater(CompletableFuture<Object> f, OperationHandler<Object> h, Object attachment, RdmaException error) {
+        if (f == null && h == null) {
+            return;
+        }
+        Runnable r = () -> deliver(f, h, attachment, 0, null, error);
+        try {
+            executor.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            Thread.ofPlatform().daemon().start(r);
+        }
     }
 
     // ------------------------------------------------------------------ close

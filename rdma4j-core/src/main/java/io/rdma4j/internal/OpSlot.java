@@ -1,5 +1,6 @@
 package io.rdma4j.internal;
 
+import io.rdma4j.OperationHandler;
 import io.rdma4j.spi.WorkOpcode;
 import io.rdma4j.spi.WorkRequest;
 import java.lang.foreign.MemorySegment;
@@ -23,9 +24,11 @@ final class OpSlot {
     int generation;
     boolean busy;
     WorkOpcode opcode;
-    /** Completed with null, a Long (atomics) or a Received; null for batch members. */
+    /** Completed with null, a Long (atomics) or a Received; null when a handler reports instead. */
     CompletableFuture<Object> future;
-    BatchImpl.State batch;
+    /** The user's handler, or a batch's state; null when a future reports instead. */
+    OperationHandler<Object> handler;
+    Object attachment;
     /** Where an atomic's old value lands, read back for the future when {@link #returnsAtomic}. */
     MemorySegment atomicResult;
     boolean returnsAtomic;
@@ -79,7 +82,8 @@ final class OpSlot {
         generation = (generation + 1) & GENERATION_MASK;
         future = null;
         activeLend = null;
-        batch = null;
+        handler = null;
+        attachment = null;
         atomicResult = null;
         returnsAtomic = false;
         opcode = null;

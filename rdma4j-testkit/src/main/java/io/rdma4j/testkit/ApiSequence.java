@@ -1271,13 +1271,20 @@ final class ApiSequence {
         if (!posted) {
             return;
         }
+        // A batch is reusable once finished, and refuses changes while in flight. The model
+        // does not track a second submission, so this only empties it (or is refused).
+        if (blocking && b.inFlight()) {
+            throw finding("a batch is in flight after its blocking submit returned", null);
+        }
         try {
-            b.submitAsync();
-            throw finding("a batch was submitted twice", null);
-        } catch (IllegalStateException expected) {
-            // once only
-        } catch (RuntimeException e) {
-            documented(e, "batch resubmit");
+            b.clear();
+            if (b.size() != 0) {
+                throw finding("a cleared batch still holds " + b.size() + " requests", null);
+            }
+        } catch (IllegalStateException inFlight) {
+            if (blocking) {
+                throw finding("clearing a batch whose blocking submit returned was refused", inFlight);
+            }
         }
     }
 
