@@ -531,85 +531,61 @@ public final class PerfCommand implements Callable<Integer> {
             };
         }
 
-        private CompletableFuture<?> post(long s, int slot) {
-            return switch (test) {
-                case WRITE_BW -> conn.writeAsync(buf.slice(0, s), remote.slice(0, s));
-                case READ_BW -> conn.readAsync(buf.slice(slot * s, s), remote.slice(0, s));
-                case SEND_BW -> conn.sendAsync(buf.slice(0, s));
-                default -> throw new IllegalStateException(test.label());
-            };
-        }
-
         /**
          * tx-depth operations outstanding, posted in batches of {@code -l} (one doorbell, one
-         * future per batch: perftest moderates completions the same way); posted and completed
-         * times of each measured operation, a batch's operations sharing the batch's.
+         * completion report per batch: perftest moderates completions the same way); posted and
+         * completed times of each measured operation, a batch's operations sharing the batch's.
+         * The batches are built once and resubmitted, reporting to one handler, so the loop
+         * allocates nothing per operation.
          */
-        private PerfResult bandwidth(long s, int warm, int n) throws Exception {
+        private PerfResult bandwidth(long s, int warm, int n) {
             int depth = plan.txDepth();
             int slots = test == PerfTest.READ_BW ? (int) Math.max(1, Math.min(depth, buf.size() / s)) : 1;
             depth = test == PerfTest.READ_BW ? Math.min(depth, slots) : depth;
             int list = Math.min(postList(), depth);
-            long[] posted = new long[n];
-            long[] completed = new long[n];
-            // the posts in flight, oldest first: when the window is full the oldest is waited
-            // for with Connection.await, which polls on this thread where the provider allows,
-            // as perftest's single thread posts and polls
-            CompletableFuture<?>[] ring = new CompletableFuture<?>[depth];
-            int[] ringOps = new int[depth];
-            int head = 0;
-            int tail = 0;
-            int inFlight = 0;
+            BandwidthRing ring = new BandwidthRing(depth / list, warm, n);
+            for (int b = 0; b < ring.batches.length; b++) {
+                ring.batches[b] = fill(conn.batch(), s, b * list, list, slots);
+            }
             int total = warm + n;
+            int b = 0;
             for (int i = 0; i < total; ) {
                 int k = Math.min(list, total - i);
-                while (inFlight + k > depth) {
-                    conn.await(ring[head]);
-                    inFlight -= ringOps[head];
-                    ring[head] = null;
-                    head = (head + 1) % depth;
+                Batch batch = ring.batches[b];
+                batch.await(); // the oldest: polls on this thread where the provider allows, as perftest's one thread does
+                ring.check();
+                if (k < list) { // the last, shorter batch
+                    fill(batch.clear(), s, b * list, k, slots);
                 }
-                final int first = i;
-                final int count = k;
+                BandwidthRing.Span span = ring.spans[b];
+                span.first = i;
+                span.count = k;
                 long t = System.nanoTime();
-                for (int j = first; j < first + count; j++) {
-                    if (j >= warm) {
-                        posted[j - warm] = t;
-                    }
+                for (int j = Math.max(i, warm); j < i + k; j++) {
+                    ring.posted[j - warm] = t;
                 }
-                CompletableFuture<?> done;
-                if (count == 1) {
-                    done = post(s, first % slots);
-                } else {
-                    Batch b = conn.batch();
-                    for (int j = first; j < first + count; j++) {
-                        switch (test) {
-                            case WRITE_BW -> b.write(buf.slice(0, s), remote.slice(0, s));
-                            case READ_BW -> b.read(buf.slice((j % slots) * s, s), remote.slice(0, s));
-                            default -> b.send(buf.slice(0, s));
-                        }
-                    }
-                    done = b.submitAsync();
+                batch.submitAsync(span, ring);
+                b = (b + 1) % ring.batches.length;
+                i += k;
+                tick(k);
+            }
+            for (Batch batch : ring.batches) {
+                batch.await();
+            }
+            ring.check();
+            return bwResult(s, n, ring.posted, ring.completed, depth);
+        }
+
+        /** A batch of {@code count} operations of this test, the k-th of them on local slot {@code (first + k) % slots}. */
+        private Batch fill(Batch b, long s, int first, int count, int slots) {
+            for (int j = first; j < first + count; j++) {
+                switch (test) {
+                    case WRITE_BW -> b.write(buf.slice(0, s), remote.slice(0, s));
+                    case READ_BW -> b.read(buf.slice((j % slots) * s, s), remote.slice(0, s)); // a READ's target is exclusive
+                    default -> b.send(buf.slice(0, s));
                 }
-                done.thenRun(() -> {
-                    long now = System.nanoTime();
-                    for (int j = Math.max(first, warm); j < first + count; j++) {
-                        completed[j - warm] = now;
-                    }
-                });
-                ring[tail] = done;
-                ringOps[tail] = count;
-                tail = (tail + 1) % depth;
-                inFlight += count;
-                i += count;
-                tick(count);
             }
-            while (inFlight > 0) {
-                conn.await(ring[head]);
-                inFlight -= ringOps[head];
-                head = (head + 1) % depth;
-            }
-            return bwResult(s, n, posted, completed, depth);
+            return b;
         }
 
         /** One operation outstanding, the whole round trip timed (read_lat, atomic_lat). */
