@@ -3,7 +3,9 @@ package io.rdma4j.bench;
 import io.rdma4j.Batch;
 import io.rdma4j.Connection;
 import io.rdma4j.LocalSlice;
+import io.rdma4j.OperationHandler;
 import io.rdma4j.PollMode;
+import io.rdma4j.RdmaException;
 import io.rdma4j.RemoteSlice;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +38,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code asyncCallback}: {@code writeAsync(..).whenComplete(cb)} with one shared callback
  *       and a counter for the window; {@code whenComplete} itself allocates a dependent future
  *       and a completion node;</li>
- *   <li>{@code batch}: {@code connection.batch()} with {@code batchSize} writes and
- *       {@code submitAsync()}; per-op figures ({@code @OperationsPerInvocation});</li>
+ *   <li>{@code handlerWindow}: {@code writeAsync(src, dst, attachment, handler)} with one shared
+ *       {@link OperationHandler} and a counter for the window: the allocation-free form;</li>
+ *   <li>{@code batch}: a new {@code connection.batch()} with {@code BATCH} writes and
+ *       {@code submitAsync()} each time; per-op figures ({@code @OperationsPerInvocation});</li>
+ *   <li>{@code batchReused}: the same, with batches made once, waited for with
+ *       {@code Batch.await()} and resubmitted with {@code submitAsync(attachment, handler)}:
+ *       the allocation-free form;</li>
  *   <li>{@code roundTrip}: one write, wait for its completion: the latency of write + ack.</li>
  * </ul>
  */
@@ -74,6 +81,19 @@ public class WriteBench {
         done.incrementAndGet();
     };
     private volatile Throwable failure;
+    private final OperationHandler<Object> handler = new OperationHandler<>() {
+        @Override
+        public void completed(long value, Object attachment) {
+            done.incrementAndGet();
+        }
+
+        @Override
+        public void failed(RdmaException error, Object attachment) {
+            failure = error;
+            done.incrementAndGet();
+        }
+    };
+    private final Batch[] reused = new Batch[WINDOW / BATCH];
 
     @Setup(Level.Trial)
     public void setup() {
@@ -81,6 +101,12 @@ public class WriteBench {
         conn = pair.connection;
         src = pair.source.slice(0, size);
         dst = pair.remote.slice(0, size);
+        for (int i = 0; i < reused.length; i++) {
+            reused[i] = conn.batch();
+            for (int k = 0; k < BATCH; k++) {
+                reused[i].write(src, dst);
+            }
+        }
     }
 
     @TearDown(Level.Trial)
@@ -94,6 +120,9 @@ public class WriteBench {
             if (f != null) {
                 Loopback.await(f);
             }
+        }
+        for (Batch b : reused) {
+            b.await();
         }
         while (done.get() < posted) {
             Thread.yield();
@@ -122,6 +151,27 @@ public class WriteBench {
         }
         posted++;
         conn.writeAsync(src, dst).whenComplete(callback);
+    }
+
+    @Benchmark
+    public void handlerWindow() {
+        while (posted - done.get() >= WINDOW) {
+            Thread.yield();
+        }
+        posted++;
+        conn.writeAsync(src, dst, null, handler);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void batchReused() {
+        // WINDOW / BATCH batches, each resubmitted once its last submission has finished
+        int i = nextBatch;
+        Batch b = reused[i];
+        b.await();
+        posted++;
+        b.submitAsync(null, handler);
+        nextBatch = (i + 1) % reused.length;
     }
 
     @Benchmark
