@@ -5,12 +5,14 @@ import io.rdma4j.Batch;
 import io.rdma4j.Connection;
 import io.rdma4j.ConnectionException;
 import io.rdma4j.LocalMr;
+import io.rdma4j.LocalSlice;
 import io.rdma4j.PollMode;
 import io.rdma4j.Rdma;
 import io.rdma4j.RdmaContext;
 import io.rdma4j.RdmaOptions;
 import io.rdma4j.Received;
 import io.rdma4j.RemoteMr;
+import io.rdma4j.RemoteSlice;
 import io.rdma4j.cli.Json;
 import io.rdma4j.cli.Main;
 import io.rdma4j.cli.Progress;
@@ -591,12 +593,14 @@ public final class PerfCommand implements Callable<Integer> {
         /** One operation outstanding, the whole round trip timed (read_lat, atomic_lat). */
         private PerfResult roundTrips(long s, int warm, int n) {
             long[] samples = new long[n];
+            LocalSlice local = buf.slice(0, s); // made once: the loop allocates only the call's future
+            RemoteSlice target = remote.slice(0, test == PerfTest.ATOMIC_LAT ? 8 : s);
             for (int i = 0; i < warm + n; i++) {
                 long t0 = System.nanoTime();
                 if (test == PerfTest.ATOMIC_LAT) {
-                    conn.fetchAndAdd(remote.slice(0, 8), 1);
+                    conn.fetchAndAdd(target, 1);
                 } else {
-                    conn.read(buf.slice(0, s), remote.slice(0, s));
+                    conn.read(local, target);
                 }
                 long t1 = System.nanoTime();
                 if (i >= warm) {
@@ -613,11 +617,13 @@ public final class PerfCommand implements Callable<Integer> {
          */
         private PerfResult writePingPong(long s, int warm, int n) throws Exception {
             long[] samples = new long[n];
+            LocalSlice local = buf.slice(0, s);
+            RemoteSlice target = remote.slice(0, s);
             for (int i = 0; i < warm + n; i++) {
                 byte v = nextSeq();
                 buf.putByte(s - 1, v);
                 long t0 = System.nanoTime();
-                conn.write(buf.slice(0, s), remote.slice(0, s)); // as perftest: post, poll its completion,
+                conn.write(local, target); // as perftest: post, poll its completion,
                 awaitByte(conn, inbox, s - 1, v);                 // then watch for the peer's write
                 long t1 = System.nanoTime();
                 if (i >= warm) {
