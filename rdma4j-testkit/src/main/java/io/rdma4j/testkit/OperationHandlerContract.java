@@ -17,6 +17,7 @@ import io.rdma4j.OperationHandler;
 import io.rdma4j.OperationTimeoutException;
 import io.rdma4j.RdmaContext;
 import io.rdma4j.RdmaException;
+import io.rdma4j.RdmaOptions;
 import io.rdma4j.Received;
 import io.rdma4j.ReceiverNotReadyException;
 import io.rdma4j.RemoteMr;
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -82,14 +84,32 @@ public abstract class OperationHandlerContract extends ContractSupport {
         }
     }
 
-    @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void everySendSideOperationReportsToItsHandlerOnceWithItsValue() throws Exception {
-        RdmaContext server = openContext();
-        RdmaContext client = openContext();
+    /** Two connected contexts, 64 KiB on each side, the server's granted to the client. */
+    private record Granted(Pair pair, LocalMr dst, LocalMr src, RemoteMr remote) {}
+
+    private Granted granted(Access access, Consumer<RdmaOptions.Builder> serverSettings,
+                            Consumer<RdmaOptions.Builder> clientSettings) {
+        RdmaContext server = openContext(serverSettings);
+        RdmaContext client = openContext(clientSettings);
         Pair p = connect(server, client);
         LocalMr dst = allocate(server, 1 << 16);
         LocalMr src = allocate(client, 1 << 16);
+        p.server().grant(dst, access, Duration.ofMinutes(1));
+        return new Granted(p, dst, src, p.client().acceptGrant());
+    }
+
+    private Granted granted(Access access) {
+        return granted(access, b -> {}, b -> {});
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void everySendSideOperationReportsToItsHandlerOnceWithItsValue() throws Exception {
+        Granted g = granted(Access.REMOTE_ALL);
+        Pair p = g.pair();
+        LocalMr dst = g.dst();
+        LocalMr src = g.src();
+        RemoteMr r = g.remote();
         byte[] written = Patterns.bytes(11, 1000);
         byte[] toRead = Patterns.bytes(12, 500);
         src.put(0, written);
@@ -98,8 +118,6 @@ public abstract class OperationHandlerContract extends ContractSupport {
         dst.put(20_000, toRead);
         dst.putLong(8192, 100);
         dst.putLong(8200, 7);
-        p.server().grant(dst, Access.REMOTE_ALL, Duration.ofMinutes(1));
-        RemoteMr r = p.client().acceptGrant();
         CompletableFuture<Received> byWrite = p.server().receiveAsync(dst.slice(40_000, 8));
         CompletableFuture<Received> send = p.server().receiveAsync(dst.slice(41_000, 64));
         CompletableFuture<Received> sendImm = p.server().receiveAsync(dst.slice(42_000, 64));
@@ -140,15 +158,12 @@ public abstract class OperationHandlerContract extends ContractSupport {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void failuresReachFailedAndRefusedOperationsThrowWithoutReachingTheHandler() throws Exception {
-        RdmaContext server = openContext(b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1)));
-        RdmaContext client = openContext(b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1)));
-        Pair p = connect(server, client);
-        LocalMr dst = allocate(server, 4096);
-        LocalMr src = allocate(client, 4096);
-        p.server().grant(dst, Access.REMOTE_WRITE, Duration.ofMinutes(1));
-        RemoteMr r = p.client().acceptGrant();
+        Consumer<RdmaOptions.Builder> noRetry = b -> b.rnrRetry(0).rnrDelay(Duration.ofMillis(1));
+        Granted g = granted(Access.REMOTE_WRITE, noRetry, noRetry);
+        LocalMr src = g.src();
+        RemoteMr r = g.remote();
         Recorder h = new Recorder();
-        Connection c = p.client();
+        Connection c = g.pair().client();
         assertThrows(IllegalArgumentException.class, () -> c.writeAsync(src.slice(0, 10), r.slice(0, 11), 100, h));
         assertThrows(RdmaException.class, () -> c.readAsync(src.slice(0, 8), r.slice(0, 8), 101, h),
                 "a READ of a write-only grant is refused before posting");
@@ -166,14 +181,11 @@ public abstract class OperationHandlerContract extends ContractSupport {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aHandlerThatThrowsOrTriesToBlockStopsNothingElse() {
-        RdmaContext server = openContext();
-        RdmaContext client = openContext();
-        Pair p = connect(server, client);
-        LocalMr dst = allocate(server, 4096);
-        LocalMr src = allocate(client, 4096);
-        p.server().grant(dst, Access.REMOTE_WRITE, Duration.ofMinutes(1));
-        RemoteMr r = p.client().acceptGrant();
-        Connection c = p.client();
+        Granted g = granted(Access.REMOTE_WRITE);
+        LocalMr dst = g.dst();
+        LocalMr src = g.src();
+        RemoteMr r = g.remote();
+        Connection c = g.pair().client();
         AtomicInteger thrown = new AtomicInteger();
         OperationHandler<Object> throwing = new OperationHandler<>() {
             @Override
@@ -228,14 +240,11 @@ public abstract class OperationHandlerContract extends ContractSupport {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aBatchIsReusableOnceItsSubmissionFinishedAlsoFromItsHandler() {
-        RdmaContext server = openContext();
-        RdmaContext client = openContext();
-        Pair p = connect(server, client);
-        LocalMr dst = allocate(server, 4096);
-        LocalMr src = allocate(client, 4096);
-        p.server().grant(dst, Access.REMOTE_ALL, Duration.ofMinutes(1));
-        RemoteMr r = p.client().acceptGrant();
-        Batch b = p.client().batch()
+        Granted g = granted(Access.REMOTE_ALL);
+        LocalMr dst = g.dst();
+        LocalMr src = g.src();
+        RemoteMr r = g.remote();
+        Batch b = g.pair().client().batch()
                 .fetchAndAdd(src.slice(0, 8), r.slice(0, 8), 1)
                 .write(src.slice(64, 64), r.slice(64, 64));
         src.put(64, Patterns.bytes(21, 64));
@@ -287,14 +296,12 @@ public abstract class OperationHandlerContract extends ContractSupport {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aBatchInFlightRefusesChangesAndSubmissionsUntilAwaitSeesItFinishAndARefusedOneIsNotInFlight() {
         // rnrRetry 7: a SEND stays in flight until the peer posts a receive
-        RdmaContext server = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)));
-        RdmaContext client = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2))
-                .operationTimeout(Duration.ofMillis(300)));
-        Pair p = connect(server, client);
-        LocalMr dst = allocate(server, 4096);
-        LocalMr src = allocate(client, 4096);
-        p.server().grant(dst, Access.REMOTE_WRITE, Duration.ofMinutes(1));
-        RemoteMr r = p.client().acceptGrant();
+        Granted g = granted(Access.REMOTE_WRITE, b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)),
+                b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)).operationTimeout(Duration.ofMillis(300)));
+        Pair p = g.pair();
+        LocalMr dst = g.dst();
+        LocalMr src = g.src();
+        RemoteMr r = g.remote();
         Recorder h = new Recorder();
         Batch b = p.client().batch().send(src.slice(0, 8));
         b.submitAsync(1, h);
@@ -325,14 +332,10 @@ public abstract class OperationHandlerContract extends ContractSupport {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void handlerOperationsAndAResubmittedBatchAllocateNothingOnThePostingThread() {
-        RdmaContext server = openContext();
-        RdmaContext client = openContext();
-        Pair p = connect(server, client);
-        LocalMr dst = allocate(server, 4096);
-        LocalMr src = allocate(client, 4096);
-        p.server().grant(dst, Access.REMOTE_WRITE, Duration.ofMinutes(1));
-        RemoteMr r = p.client().acceptGrant();
-        Connection c = p.client();
+        Granted g = granted(Access.REMOTE_WRITE);
+        LocalMr src = g.src();
+        RemoteMr r = g.remote();
+        Connection c = g.pair().client();
         LocalSlice from = src.slice(0, 64);
         RemoteSlice to = r.slice(0, 64);
         AtomicLong done = new AtomicLong();
