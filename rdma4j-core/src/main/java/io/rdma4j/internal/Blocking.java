@@ -39,7 +39,7 @@ final class Blocking {
     static <T> T await(Future<T> f, Duration timeout, Poller poller, String what) {
         try {
             if (poller != null) {
-                poller.pollUntilDone(f, System.nanoTime() + timeout.toNanos());
+                poller.pollUntilDone(f, timeout.toNanos());
             }
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException | CompletionException e) {

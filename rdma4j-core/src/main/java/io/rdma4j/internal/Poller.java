@@ -190,19 +190,19 @@ final class Poller extends Thread implements CompletionHandler {
 
     /**
      * Polls on the calling thread until {@code f} is done, the poll budget (adaptive mode) or
-     * {@code deadline} passes, or the thread is interrupted; then counts the caller out, which
+     * the timeout passes, or the thread is interrupted; then counts the caller out, which
      * wakes this poller when work is left that nobody else polls. Spins, then yields between
      * empty polls. Called once per {@link #enterCaller}.
      *
      * @param f what the caller waits for
-     * @param deadline {@link System#nanoTime} after which to stop
+     * @param timeoutNanos how long at most
      */
-    void pollUntilDone(java.util.concurrent.Future<?> f, long deadline) {
+    void pollUntilDone(java.util.concurrent.Future<?> f, long timeoutNanos) {
         boolean[] delivering = DELIVERING.get();
         Thread me = Thread.currentThread();
         try {
             long start = System.nanoTime();
-            long stop = mode == PollMode.BUSY || deadline - start < CALLER_POLL_NANOS ? deadline : start + CALLER_POLL_NANOS;
+            long stop = start + (mode == PollMode.BUSY ? timeoutNanos : Math.min(timeoutNanos, CALLER_POLL_NANOS));
             int idle = 0;
             while (!f.isDone() && running) {
                 int n = 0;
