@@ -68,6 +68,14 @@ final class Poller extends Thread implements CompletionHandler {
      */
     private static final long CALLER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(
             Long.getLong("rdma4j.poller.callerPollMicros", 2000));
+    /**
+     * How long a caller that waits on the queue's event (see {@link #awaitUntilDone}) first
+     * polls, yielding between polls, before it blocks: a yielding caller leaves the core to
+     * the provider's threads, and picks up a completion that comes within this time without
+     * being woken. {@code -Drdma4j.poller.callerYieldMicros} overrides.
+     */
+    private static final long CALLER_YIELD_NANOS = TimeUnit.MICROSECONDS.toNanos(
+            Long.getLong("rdma4j.poller.callerYieldMicros", 200));
     /** Spins of a caller with nothing polled before it yields between polls. */
     private static final int CALLER_SPINS = FEW_CORES ? 16 : 1000;
     /** A safety net only: the longest this thread stays parked for callers without a re-check. */
@@ -268,6 +276,7 @@ final class Poller extends Thread implements CompletionHandler {
         try {
             long start = System.nanoTime();
             long stop = deadline - start < CALLER_POLL_NANOS ? deadline : start + CALLER_POLL_NANOS;
+            long yieldUntil = start + CALLER_YIELD_NANOS;
             while (!f.isDone() && running) {
                 int seen = queue.eventCount();
                 int n;
@@ -304,9 +313,14 @@ final class Poller extends Thread implements CompletionHandler {
                 if (f.isDone()) {
                     return;
                 }
-                long left = stop - System.nanoTime();
+                long now = System.nanoTime();
+                long left = stop - now;
                 if (left <= 0) {
                     return;
+                }
+                if (now - yieldUntil < 0) {
+                    Thread.yield();
+                    continue;
                 }
                 try {
                     if (!queue.awaitEvent(seen, left)) {
