@@ -189,7 +189,9 @@ final class TcpEndpoint implements ProviderEndpoint {
                 writeLock.lock();
                 locked = true;
                 if (reqHead == reqTail) {
-                    lastProgress = System.nanoTime(); // the silence timer runs from the first outstanding request
+                    long now = System.nanoTime();
+                    lastProgress = now; // the silence timer runs from the first outstanding request
+                    loop.expectResponse(now);
                 }
                 for (int i = offset; i < offset + count; i++) {
                     PendingRequest p = nextRequestSlot();
