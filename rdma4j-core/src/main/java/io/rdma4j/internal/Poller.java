@@ -25,6 +25,14 @@ import java.util.concurrent.locks.LockSupport;
  * poll: always in {@link PollMode#BUSY}, never in {@link PollMode#EVENT}, and in
  * {@link PollMode#ADAPTIVE} when the provider says its completions need none of its threads
  * ({@link CompletionQueue#waitersMayPoll()}), for a bounded time.
+ *
+ * <p><b>Or wait on the queue.</b> Where the provider's own threads produce the completions (so
+ * a spinning caller would take their core), a blocked caller in ADAPTIVE mode may instead block
+ * on the queue's event ({@link CompletionQueue#waitersMayAwait()}) and poll when woken: the
+ * provider's thread wakes the caller directly instead of the poller, which would then wake the
+ * caller. Same turn, count and budget as polling callers; whoever delivers completions while
+ * other callers wait bumps the queue's event count ({@link CompletionQueue#wakeup()}), since a
+ * completed future does not wake a thread blocked on the queue.
  */
 final class Poller extends Thread implements CompletionHandler {
     private static final System.Logger LOG = System.getLogger("io.rdma4j.poller");
@@ -60,6 +68,14 @@ final class Poller extends Thread implements CompletionHandler {
      */
     private static final long CALLER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(
             Long.getLong("rdma4j.poller.callerPollMicros", 2000));
+    /**
+     * How long a caller that waits on the queue's event (see {@link #awaitUntilDone}) first
+     * polls, yielding between polls, before it blocks: a yielding caller leaves the core to
+     * the provider's threads, and picks up a completion that comes within this time without
+     * being woken. {@code -Drdma4j.poller.callerYieldMicros} overrides.
+     */
+    private static final long CALLER_YIELD_NANOS = TimeUnit.MICROSECONDS.toNanos(
+            Long.getLong("rdma4j.poller.callerYieldMicros", 200));
     /** Spins of a caller with nothing polled before it yields between polls. */
     private static final int CALLER_SPINS = FEW_CORES ? 16 : 1000;
     /** A safety net only: the longest this thread stays parked for callers without a re-check. */
@@ -72,6 +88,8 @@ final class Poller extends Thread implements CompletionHandler {
     private final PollMode mode;
     /** Whether blocked callers poll (see the class comment). */
     private final boolean callersPoll;
+    /** Whether blocked callers block on the queue's event and poll when woken (see the class comment). */
+    private final boolean callersAwait;
     private volatile boolean running = true;
     /** The one thread polling the queue now, this one or a caller; null when none is. */
     private final AtomicReference<Thread> polling = new AtomicReference<>();
@@ -93,6 +111,7 @@ final class Poller extends Thread implements CompletionHandler {
             case EVENT -> false;
             case ADAPTIVE -> queue.waitersMayPoll();
         };
+        this.callersAwait = !callersPoll && mode == PollMode.ADAPTIVE && queue.waitersMayAwait();
     }
 
     @Override
@@ -117,6 +136,9 @@ final class Poller extends Thread implements CompletionHandler {
             }
             if (n > 0) {
                 idleSince = 0;
+                if (callersAwait && callers.get() > 0) {
+                    queue.wakeup(); // the futures completed may be those of callers blocked on the queue
+                }
                 continue;
             }
             if (callers.get() > 0) {
@@ -180,7 +202,7 @@ final class Poller extends Thread implements CompletionHandler {
      * @return true for platform threads when the mode and provider allow it (see the class comment)
      */
     boolean callerMayPoll() {
-        return callersPoll && !Thread.currentThread().isVirtual();
+        return (callersPoll || callersAwait) && !Thread.currentThread().isVirtual();
     }
 
     /** Counts a blocked caller in; from the call that posts its work, right after posting it. */
@@ -198,6 +220,10 @@ final class Poller extends Thread implements CompletionHandler {
      * @param timeoutNanos how long at most
      */
     void pollUntilDone(java.util.concurrent.Future<?> f, long timeoutNanos) {
+        if (callersAwait) {
+            awaitUntilDone(f, timeoutNanos);
+            return;
+        }
         boolean[] delivering = DELIVERING.get();
         Thread me = Thread.currentThread();
         try {
@@ -233,6 +259,76 @@ final class Poller extends Thread implements CompletionHandler {
                     if ((idle & 15) == 0 && (System.nanoTime() - stop > 0 || Thread.currentThread().isInterrupted())) {
                         return;
                     }
+                }
+            }
+        } finally {
+            leaveCaller();
+        }
+    }
+
+    /**
+     * {@link #pollUntilDone} for callers that block on the queue's event between polls (see the
+     * class comment): read the event count, poll, and block until it changes.
+     */
+    private void awaitUntilDone(java.util.concurrent.Future<?> f, long timeoutNanos) {
+        boolean[] delivering = DELIVERING.get();
+        Thread me = Thread.currentThread();
+        try {
+            long start = System.nanoTime();
+            long stop = start + Math.min(timeoutNanos, CALLER_POLL_NANOS);
+            long yieldUntil = start + CALLER_YIELD_NANOS;
+            while (!f.isDone() && running) {
+                int seen = queue.eventCount();
+                int n;
+                if (polling.compareAndSet(null, me)) {
+                    if (!running) { // the queue is being freed: shutdown waits for this turn
+                        polling.set(null);
+                        return;
+                    }
+                    delivering[0] = true;
+                    try {
+                        n = queue.poll(this, BATCH);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.ERROR, "polling the completion queue failed", e);
+                        return; // the poller takes over; the caller waits on the future
+                    } finally {
+                        delivering[0] = false;
+                        polling.set(null);
+                    }
+                } else {
+                    // Another thread polls now; it may have missed a completion pushed before
+                    // `seen` was read, so do not block on the count: try the turn again.
+                    Thread.yield();
+                    if (System.nanoTime() - stop > 0) {
+                        return;
+                    }
+                    continue;
+                }
+                if (n > 0) {
+                    if (callers.get() > 1) {
+                        queue.wakeup(); // other callers blocked on the queue: their futures may be done
+                    }
+                    continue;
+                }
+                if (f.isDone()) {
+                    return;
+                }
+                long now = System.nanoTime();
+                long left = stop - now;
+                if (left <= 0) {
+                    return;
+                }
+                if (now - yieldUntil < 0) {
+                    Thread.yield();
+                    continue;
+                }
+                try {
+                    if (!queue.awaitEvent(seen, left)) {
+                        return; // no room to wait there: the poller wakes this caller
+                    }
+                } catch (InterruptedException e) {
+                    me.interrupt(); // kept for the wait on the future, which throws
+                    return;
                 }
             }
         } finally {

@@ -27,6 +27,13 @@ final class EventLoop implements AutoCloseable {
     private final Consumer<SelectionKey> onSelected = this::onSelected;
     private volatile boolean closed;
     private long lastTick = System.nanoTime();
+    /** Until when the loop polls its sockets, yielding, instead of blocking: a response is due. */
+    private volatile long pollUntil;
+    /**
+     * How long after a request goes out the loop polls for its response before it blocks in
+     * the selector; {@code -Drdma4j.tcp.pollMicros} overrides, 0 turns it off.
+     */
+    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("rdma4j.tcp.pollMicros", 100));
 
     EventLoop(String name) {
         try {
@@ -57,6 +64,13 @@ final class EventLoop implements AutoCloseable {
         selector.wakeup();
     }
 
+    /** A request went out on one of this loop's endpoints when nothing was outstanding: its response is due soon. */
+    void expectResponse(long now) {
+        if (POLL_NANOS > 0) {
+            pollUntil = now + POLL_NANOS;
+        }
+    }
+
     void attach(TcpEndpoint e) {
         endpoints.add(e);
     }
@@ -75,6 +89,10 @@ final class EventLoop implements AutoCloseable {
                 long timeout = TimeUnit.NANOSECONDS.toMillis(nextTimerDelay());
                 if (timeout <= 0) {
                     selector.selectNow(onSelected);
+                } else if (System.nanoTime() - pollUntil < 0) {
+                    if (selector.selectNow(onSelected) == 0) {
+                        Thread.yield();
+                    }
                 } else {
                     selector.select(onSelected, timeout);
                 }

@@ -3,12 +3,18 @@ package io.rdma4j.tcp;
 import io.rdma4j.spi.CompletionHandler;
 import io.rdma4j.spi.CompletionQueue;
 import io.rdma4j.spi.WorkOpcode;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A completion queue: a ring of {@code ibv_wc}-like entries in parallel arrays, filled by the
  * provider's threads and drained by one poller. Entries are copied out under the lock and handed
  * to the handler outside it, so a handler may post (and so complete, when flushing) freely.
+ *
+ * <p>Besides the poller ({@link #await}), up to {@link #EVENT_WAITERS} threads blocked in calls
+ * may wait here ({@link #awaitEvent}): the event loop that pushes a completion unparks them
+ * directly, one thread hand-off fewer than through the poller.
  */
 final class TcpCompletionQueue implements CompletionQueue {
     private static final System.Logger LOG = System.getLogger("io.rdma4j.tcp");
@@ -33,8 +39,16 @@ final class TcpCompletionQueue implements CompletionQueue {
     private boolean[] pHasImm = new boolean[0];
     private int[] pVendorErrors = new int[0];
 
+    /** Threads that may block in {@link #awaitEvent} at once; more wait to be woken by the poller. */
+    static final int EVENT_WAITERS = 8;
+
     private volatile Thread waiter;
     private volatile boolean woken;
+    /** Changes with every push and wakeup; see {@link #eventCount}. */
+    private final AtomicInteger events = new AtomicInteger();
+    /** Threads in {@link #awaitEvent}: counted in, then in a slot. */
+    private final AtomicInteger eventWaiterCount = new AtomicInteger();
+    private final AtomicReferenceArray<Thread> eventWaiters = new AtomicReferenceArray<>(EVENT_WAITERS);
     private volatile boolean closed;
 
     TcpCompletionQueue(int capacity) {
@@ -69,6 +83,23 @@ final class TcpCompletionQueue implements CompletionQueue {
             hasImm[i] = hasImmediate;
             vendorErrors[i] = vendorError;
             size = size + 1;
+        }
+        signal();
+    }
+
+    /**
+     * Counts an event, then wakes whoever waits for one. Pairs with awaitEvent's slot-then-check:
+     * a waiter either is seen here or sees the new count.
+     */
+    private void signal() {
+        events.incrementAndGet();
+        if (eventWaiterCount.get() > 0) {
+            for (int i = 0; i < EVENT_WAITERS; i++) {
+                Thread t = eventWaiters.get(i);
+                if (t != null) {
+                    LockSupport.unpark(t);
+                }
+            }
         }
         Thread w = waiter;
         if (w != null) {
@@ -160,12 +191,51 @@ final class TcpCompletionQueue implements CompletionQueue {
     }
 
     @Override
+    public boolean waitersMayAwait() {
+        return true;
+    }
+
+    @Override
+    public int eventCount() {
+        return events.get();
+    }
+
+    @Override
+    public boolean awaitEvent(int seen, long timeoutNanos) throws InterruptedException {
+        Thread me = Thread.currentThread();
+        eventWaiterCount.incrementAndGet();
+        int slot = -1;
+        try {
+            for (int i = 0; i < EVENT_WAITERS; i++) {
+                if (eventWaiters.get(i) == null && eventWaiters.compareAndSet(i, null, me)) {
+                    slot = i;
+                    break;
+                }
+            }
+            if (slot < 0) {
+                return false;
+            }
+            // In a slot first, then checked: a push after this check sees the slot and unparks.
+            if (events.get() != seen || closed) {
+                return true;
+            }
+            LockSupport.parkNanos(this, timeoutNanos);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            return true;
+        } finally {
+            if (slot >= 0) {
+                eventWaiters.set(slot, null);
+            }
+            eventWaiterCount.decrementAndGet();
+        }
+    }
+
+    @Override
     public void wakeup() {
         woken = true;
-        Thread w = waiter;
-        if (w != null) {
-            LockSupport.unpark(w);
-        }
+        signal();
     }
 
     @Override

@@ -189,7 +189,9 @@ final class TcpEndpoint implements ProviderEndpoint {
                 writeLock.lock();
                 locked = true;
                 if (reqHead == reqTail) {
-                    lastProgress = System.nanoTime(); // the silence timer runs from the first outstanding request
+                    long now = System.nanoTime();
+                    lastProgress = now; // the silence timer runs from the first outstanding request
+                    loop.expectResponse(now);
                 }
                 for (int i = offset; i < offset + count; i++) {
                     PendingRequest p = nextRequestSlot();
@@ -474,7 +476,12 @@ final class TcpEndpoint implements ProviderEndpoint {
         try {
             for (int round = 0; round < READ_ROUNDS && state == OPEN; round++) {
                 int n;
+                // A read that does not fill its buffer has drained the socket (for now): stop
+                // there rather than pay a read that returns nothing. The selector is level
+                // triggered, so bytes that arrive meanwhile bring the loop straight back.
+                boolean drained;
                 if (readState == PAYLOAD && dest != null && in.position() == 0 && payloadLeft >= DIRECT_READ_MIN) {
+                    int space = dest.remaining();
                     n = channel.read(dest); // straight into registered memory
                     if (n > 0) {
                         lastProgress = System.nanoTime();
@@ -482,18 +489,20 @@ final class TcpEndpoint implements ProviderEndpoint {
                         if (payloadLeft == 0) {
                             finishFrame();
                         }
-                        continue;
                     }
+                    drained = n > 0 && n < space;
                 } else {
                     if (readState == HEADER && in.position() == 0 && lastPayloadDirect) {
                         // After a large payload, read only the next header: its payload then goes
                         // straight into registered memory instead of through `in` (a second copy).
                         in.limit(Frame.HEADER_SIZE);
                     }
+                    int space = in.remaining();
                     n = channel.read(in);
                     if (n > 0) {
                         lastProgress = System.nanoTime();
                     }
+                    drained = n > 0 && n < space;
                     in.flip();
                     parse();
                     in.compact();
@@ -503,7 +512,7 @@ final class TcpEndpoint implements ProviderEndpoint {
                             Wc.RETRY_EXC_ERR, Wc.VENDOR_PEER_CLOSED, true);
                     return;
                 }
-                if (n == 0) {
+                if (n == 0 || drained) {
                     break;
                 }
             }
