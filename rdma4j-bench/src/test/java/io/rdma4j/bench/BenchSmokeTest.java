@@ -40,8 +40,8 @@ class BenchSmokeTest {
                 .build();
         Collection<RunResult> results = new Runner(o).run();
         assertFalse(results.isEmpty());
-        // 6 WriteBench + 3 PoolBench + 2 SocketChannelBench + 2 TcpVsSocketBench (+ 2 x 2 VerbsCallBench)
-        assertEquals(verbs ? 17 : 13, results.size());
+        // 6 WriteBench + 5 CoreBench + 3 PoolBench + 2 SocketChannelBench + 2 TcpVsSocketBench (+ 2 x 2 VerbsCallBench)
+        assertEquals(verbs ? 22 : 18, results.size());
     }
 
     @Test
