@@ -335,6 +335,27 @@ public final class PerfCommand implements Callable<Integer> {
         return txDepth != null ? txDepth : test.defaultTxDepth();
     }
 
+    /**
+     * Warm-up operations per size. The first size warms the JIT; later ones only refill the
+     * pipeline. HotSpot compiles a method with C2 after 5000-15000 calls, and the hot path is
+     * called once per operation in the latency tests but once per post list in the bandwidth
+     * tests, so the first size runs 20000 calls of each: 20000 operations, or 20000 post lists,
+     * within a budget of 256 MiB moved. Under the Soft-RoCE guest's emulator atomic_lat 8 B
+     * typical was 478 us after 3000 operations and 180 us after 23000; the 64 B write rate
+     * (lists of 16) was 0.021 Mpps after 20000 operations and 0.032 after 220000.
+     */
+    static int[] warmups(PerfTest test, long[] sizes, int txDepth, int postList) {
+        int[] warm = new int[sizes.length];
+        int perCall = test.bandwidth() ? Math.max(1, postList) : 1;
+        for (int i = 0; i < sizes.length; i++) {
+            long budget = i == 0 ? 256L << 20 : 16L << 20;
+            int cap = i == 0 ? 20_000 * perCall : (test.bandwidth() ? 2 * txDepth : 20);
+            int floor = i == 0 ? (test.bandwidth() ? Math.min(txDepth, 16) : 10) : 2;
+            warm[i] = Math.clamp(budget / sizes[i], floor, Math.max(floor, cap));
+        }
+        return warm;
+    }
+
     /** The plan from the flags: sizes, iterations, warm-up per size (the first size warms the JIT). */
     Plan plan() {
         long[] sizes;
@@ -350,17 +371,7 @@ public final class PerfCommand implements Callable<Integer> {
         }
         int n = iterations != null ? iterations : test.defaultIterations();
         int tx = txDepth();
-        int[] warm = new int[sizes.length];
-        for (int i = 0; i < sizes.length; i++) {
-            // The first size warms the JIT; later ones only refill the pipeline. 20000 operations
-            // reach C2 (HotSpot compiles a method there after 5000-15000 calls): with 3000, the
-            // measured run was still interpreted or C1 code, and under the Soft-RoCE guest's
-            // emulator atomic_lat 8 B typical was 478 us after 3000 and 180 us after 23000.
-            long budget = i == 0 ? 256L << 20 : 16L << 20;
-            int cap = i == 0 ? 20_000 : (test.bandwidth() ? 2 * tx : 20);
-            int floor = i == 0 ? (test.bandwidth() ? Math.min(tx, 16) : 10) : 2;
-            warm[i] = Math.clamp(budget / sizes[i], floor, Math.max(floor, cap));
-        }
+        int[] warm = warmups(test, sizes, tx, Math.min(postList(), tx));
         return new Plan(test, sizes, n, warm, tx);
     }
 

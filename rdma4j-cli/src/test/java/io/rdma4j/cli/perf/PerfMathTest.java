@@ -73,6 +73,25 @@ class PerfMathTest {
     }
 
     @Test
+    void theFirstSizeWarmsTheJitWith20000CallsOfTheHotPath() {
+        // bandwidth tests call the hot path once per post list: 20000 lists of 16 at 64 B
+        assertEquals(320_000, PerfCommand.warmups(PerfTest.WRITE_BW, new long[] {64}, 128, 16)[0]);
+        // ... but move at most 256 MiB warming up: 4096 operations at 64 KiB
+        assertEquals(4096, PerfCommand.warmups(PerfTest.WRITE_BW, new long[] {65536}, 128, 16)[0]);
+        // latency tests call it once per operation
+        assertEquals(20_000, PerfCommand.warmups(PerfTest.READ_LAT, new long[] {8}, 1, 1)[0]);
+        // later sizes of a sweep only refill the pipeline
+        int[] sweep = PerfCommand.warmups(PerfTest.WRITE_BW, new long[] {2, 4, 8 << 20}, 128, 16);
+        assertEquals(320_000, sweep[0]);
+        assertEquals(256, sweep[1]);
+        assertEquals(2, sweep[2]); // 16 MiB / 8 MiB
+        // large messages: the byte budget decides (256 MiB / 8 MiB, then 16 MiB / 8 MiB)
+        int[] big = PerfCommand.warmups(PerfTest.WRITE_LAT, new long[] {8 << 20, 8 << 20}, 1, 1);
+        assertEquals(32, big[0]);
+        assertEquals(2, big[1]);
+    }
+
+    @Test
     void planIsAgreedOnTheWire() {
         PerfCommand.Plan p = new PerfCommand.Plan(PerfTest.SEND_BW, new long[] {2, 4, 8}, 100, new int[] {50, 2, 2}, 16);
         PerfCommand.Plan q = PerfCommand.Plan.decode(PerfWire.decode(PerfWire.encode(p.encode())));
