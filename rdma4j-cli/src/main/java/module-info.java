@@ -6,6 +6,7 @@
 module io.rdma4j.cli {
     requires io.rdma4j;
     requires info.picocli;
+    requires java.management; // perf: waits for the JIT to go quiet before measuring
 
     uses io.rdma4j.spi.RdmaProvider;
 

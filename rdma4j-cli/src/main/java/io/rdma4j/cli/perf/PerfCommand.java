@@ -502,6 +502,8 @@ public final class PerfCommand implements Callable<Integer> {
         /** write_lat: where the server's replies land (granted to it); send_lat: the receive buffer. */
         final LocalMr inbox;
         byte seq;
+        /** The operation of the first size before which the run waits for the JIT; -1 once done or for later sizes. */
+        int settleAt = -1;
         long opsDone;
         final Progress progressBar;
 
@@ -536,6 +538,7 @@ public final class PerfCommand implements Callable<Integer> {
             long s = plan.sizes()[index];
             int warm = plan.warmups()[index];
             int n = plan.iterations();
+            settleAt = index == 0 ? warm : -1; // the first size warms the JIT; measure once it is quiet
             return switch (test) {
                 case WRITE_BW, READ_BW, SEND_BW -> bandwidth(s, warm, n);
                 case READ_LAT, ATOMIC_LAT -> roundTrips(s, warm, n);
@@ -563,6 +566,12 @@ public final class PerfCommand implements Callable<Integer> {
             int total = warm + n;
             int b = 0;
             for (int i = 0; i < total; ) {
+                if (i >= settleAt && settleAt >= 0) { // warm-up done: drain, let the JIT finish, then measure
+                    for (Batch w : ring.batches) {
+                        w.await();
+                    }
+                    settle();
+                }
                 int k = Math.min(list, total - i);
                 Batch batch = ring.batches[b];
                 batch.await(); // the oldest: polls on this thread where the provider allows, as perftest's one thread does
@@ -607,6 +616,9 @@ public final class PerfCommand implements Callable<Integer> {
             LocalSlice local = buf.slice(0, s); // made once: the loop allocates only the call's future
             RemoteSlice target = remote.slice(0, test == PerfTest.ATOMIC_LAT ? 8 : s);
             for (int i = 0; i < warm + n; i++) {
+                if (i == settleAt) {
+                    settle();
+                }
                 long t0 = System.nanoTime();
                 if (test == PerfTest.ATOMIC_LAT) {
                     conn.fetchAndAdd(target, 1);
@@ -631,6 +643,9 @@ public final class PerfCommand implements Callable<Integer> {
             LocalSlice local = buf.slice(0, s);
             RemoteSlice target = remote.slice(0, s);
             for (int i = 0; i < warm + n; i++) {
+                if (i == settleAt) {
+                    settle();
+                }
                 byte v = nextSeq();
                 buf.putByte(s - 1, v);
                 long t0 = System.nanoTime();
@@ -649,6 +664,9 @@ public final class PerfCommand implements Callable<Integer> {
         private PerfResult sendPingPong(long s, int warm, int n) throws Exception {
             long[] samples = new long[n];
             for (int i = 0; i < warm + n; i++) {
+                if (i == settleAt) {
+                    settle();
+                }
                 CompletableFuture<Received> r = conn.receiveAsync(inbox.slice());
                 long t0 = System.nanoTime();
                 CompletableFuture<Void> sent = conn.sendAsync(buf.slice(0, s));
@@ -661,6 +679,12 @@ public final class PerfCommand implements Callable<Integer> {
                 tick();
             }
             return new PerfResult(s, n, 0, 0, 0, LatencyStats.of(samples).scaled(0.5e-3));
+        }
+
+        /** Waits for the JIT to go quiet (see JitSettle), once per run. */
+        private void settle() {
+            settleAt = -1;
+            JitSettle.await();
         }
 
         byte nextSeq() {
@@ -778,6 +802,9 @@ public final class PerfCommand implements Callable<Integer> {
                     if (!test.sends()) {
                         wire.postReceive();
                     }
+                    // The server's start-up left compilation queued; let it finish before the client
+                    // starts, so that it does not run beside the client's operations (JitSettle).
+                    JitSettle.await();
                     Map<String, String> ok = new LinkedHashMap<>();
                     ok.put("type", "ok");
                     ok.put("rxDepth", Integer.toString(rxDepth));
