@@ -342,7 +342,8 @@ public final class PerfCommand implements Callable<Integer> {
      * tests, so the first size runs 20000 calls of each: 20000 operations, or 20000 post lists,
      * within a budget of 256 MiB moved. Under the Soft-RoCE guest's emulator atomic_lat 8 B
      * typical was 478 us after 3000 operations and 180 us after 23000; the 64 B write rate
-     * (lists of 16) was 0.021 Mpps after 20000 operations and 0.032 after 220000.
+     * (lists of 16) was 0.014-0.017 Mpps after 20000 operations and 0.041-0.052 after 20000
+     * lists (320000 operations; perftest 0.057-0.058).
      */
     static int[] warmups(PerfTest test, long[] sizes, int txDepth, int postList) {
         int[] warm = new int[sizes.length];
