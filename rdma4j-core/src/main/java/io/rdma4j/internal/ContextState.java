@@ -382,7 +382,14 @@ final class ContextState {
                 LOG.log(System.Logger.Level.WARNING, "closing a connection failed", e);
             }
         }
-        engine.close();
+        // A failure here (a queue pair the provider could not destroy keeps its completion
+        // queue) must not leave the regions, pool and device open too: close them, then throw.
+        RuntimeException failure = null;
+        try {
+            engine.close();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
         for (MrState r : List.copyOf(regions)) {
             if (leaked) {
                 r.leak.parentLeaked();
@@ -393,6 +400,9 @@ final class ContextState {
         pool.close();
         device.close();
         executor.shutdown();
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     @Override

@@ -152,7 +152,7 @@ public final class CmId extends NativeResource {
      *
      * @param pd a PD of the same device context as {@code id->verbs}
      * @param attr CQs, type and capacities; updated with what was granted
-     * @return the QP; closing it is {@code rdma_destroy_qp}
+     * @return the QP; closing it destroys it as {@code rdma_destroy_qp} would, but reports a failure
      * @throws NativeCallException if creation fails
      */
     public IbvQp createQp(IbvPd pd, QpInitAttr attr) {
@@ -169,13 +169,14 @@ public final class CmId extends NativeResource {
         return qp;
     }
 
-    /** {@code rdma_destroy_qp}, called by {@link IbvQp#close()}. */
-    void destroyQpOnly() {
-        try {
-            RdmaCm.H.DESTROY_QP.invokeExact(struct);
-        } catch (Throwable t) {
-            throw NativeLibrary.rethrow(t);
-        }
+    /**
+     * Called by {@link IbvQp#close()} once {@code ibv_destroy_qp} succeeded: {@code id->qp = NULL},
+     * the rest of {@code rdma_destroy_qp} (which frees only CQs the id made itself, never ours).
+     * {@code rdma_destroy_qp} is not used because it returns void: a destroy refused with EBUSY (a
+     * concurrent command on the QP) would be lost and the QP left on its completion queues.
+     */
+    void forgetQp() {
+        struct.set(ADDRESS, QP, MemorySegment.NULL);
         qp = null;
     }
 

@@ -285,10 +285,6 @@ public final class IbvQp extends NativeResource {
 
     @Override
     void release() {
-        if (cmId != null) {
-            cmId.destroyQpOnly();
-            return;
-        }
         CallScratch s = CallScratch.get();
         int rc;
         try {
@@ -297,5 +293,8 @@ public final class IbvQp extends NativeResource {
             throw NativeLibrary.rethrow(t);
         }
         check(rc, s, "ibv_destroy_qp", null);
+        if (cmId != null) {
+            cmId.forgetQp();
+        }
     }
 }

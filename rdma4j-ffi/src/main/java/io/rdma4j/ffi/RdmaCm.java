@@ -24,7 +24,7 @@ public final class RdmaCm {
     /** The exported symbols this binding calls; {@code SymbolsTest} checks the installed library has them all. */
     static final java.util.List<String> SYMBOLS = java.util.List.of("rdma_create_event_channel",
             "rdma_destroy_event_channel", "rdma_create_id", "rdma_destroy_id", "rdma_bind_addr", "rdma_listen",
-            "rdma_resolve_addr", "rdma_resolve_route", "rdma_create_qp", "rdma_destroy_qp", "rdma_connect",
+            "rdma_resolve_addr", "rdma_resolve_route", "rdma_create_qp", "rdma_connect",
             "rdma_accept", "rdma_reject", "rdma_disconnect", "rdma_get_cm_event", "rdma_ack_cm_event",
             "rdma_migrate_id", "rdma_set_option", "rdma_get_devices", "rdma_free_devices", "rdma_event_str");
 
@@ -52,8 +52,6 @@ public final class RdmaCm {
                 errno("rdma_resolve_route", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         static final MethodHandle CREATE_QP =
                 errno("rdma_create_qp", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-        static final MethodHandle DESTROY_QP =
-                LIB.downcall("rdma_destroy_qp", FunctionDescriptor.ofVoid(ADDRESS), false);
         static final MethodHandle CONNECT = errno("rdma_connect", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         static final MethodHandle ACCEPT = errno("rdma_accept", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         static final MethodHandle REJECT =

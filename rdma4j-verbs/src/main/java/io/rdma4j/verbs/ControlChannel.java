@@ -201,14 +201,17 @@ final class ControlChannel {
         }
     }
 
-    /** Moves the QP to the error state: what is outstanding flushes. */
+    /**
+     * Moves the QP to the error state: what is outstanding flushes. Under the lock, so that
+     * {@link #close} does not destroy the QP while the modify holds it (EBUSY).
+     */
     void toError() {
         synchronized (this) {
             if (closed) {
                 return;
             }
+            VerbsDevice.toErrorState(qp, "control");
         }
-        VerbsDevice.toErrorState(qp, "control");
     }
 
     void close() {
@@ -221,7 +224,7 @@ final class ControlChannel {
         }
         hello.completeExceptionally(new io.rdma4j.ConnectionClosedException("closed"));
         try {
-            qp.close();
+            VerbsDevice.destroy(qp);
             mr.close();
         } catch (RuntimeException e) {
             // the QP (or MR) is still there and may write its posted receives: leak the buffers

@@ -5,6 +5,7 @@ import io.rdma4j.ProviderUnavailableException;
 import io.rdma4j.RdmaException;
 import io.rdma4j.ffi.CmDeviceList;
 import io.rdma4j.ffi.DeviceAttr;
+import io.rdma4j.ffi.Errno;
 import io.rdma4j.ffi.Gid;
 import io.rdma4j.ffi.GidEntry;
 import io.rdma4j.ffi.Ibv;
@@ -31,6 +32,8 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * An open verbs device: its context (librdmacm's own one in cm mode, so that the QPs of the
@@ -172,6 +175,28 @@ final class VerbsDevice implements ProviderDevice {
             qp.modify(attr, Ibv.IBV_QP_STATE);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, which + " QP to error: " + e);
+        }
+    }
+
+    /**
+     * Destroys a queue pair, trying again while the kernel answers EBUSY: uverbs refuses to
+     * destroy an object that another thread's command (a modify, a post's doorbell) holds at
+     * that moment. rdma4j orders its own calls so that this should not happen; this covers
+     * what it cannot order. Another error, or EBUSY for a whole second, is thrown.
+     */
+    static void destroy(IbvQp qp) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (true) {
+            try {
+                qp.close();
+                return;
+            } catch (NativeCallException e) {
+                if (e.errno() != Errno.EBUSY || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.DEBUG, "ibv_destroy_qp: EBUSY, trying again");
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
         }
     }
 

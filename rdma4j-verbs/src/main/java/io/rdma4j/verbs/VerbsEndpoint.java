@@ -225,34 +225,44 @@ final class VerbsEndpoint implements ProviderEndpoint {
         breakConnection();
     }
 
-    /** QPs to error (rdma_disconnect tells the peer in cm mode; closing the socket does in oob mode). */
+    /** @return whether a disconnect has begun (tests race a close against one) */
+    boolean disconnectBegun() {
+        return disconnected;
+    }
+
+    /**
+     * QPs to error (rdma_disconnect tells the peer in cm mode; closing the socket does in oob
+     * mode). Whole under the endpoint's lock, so a caller that finds it begun waits until it has
+     * ended: a close must not destroy a QP while another thread's modify holds it (the kernel
+     * refuses the destroy with EBUSY).
+     */
     private void breakConnection() {
         synchronized (this) {
             if (disconnected) {
                 return;
             }
             disconnected = true;
-        }
-        if (cmId != null) {
-            try {
-                cmId.disconnect();
-            } catch (RuntimeException e) {
-                VerbsDevice.LOG.log(System.Logger.Level.DEBUG, "rdma_disconnect: " + e.getMessage());
+            if (cmId != null) {
+                try {
+                    cmId.disconnect();
+                } catch (RuntimeException e) {
+                    VerbsDevice.LOG.log(System.Logger.Level.DEBUG, "rdma_disconnect: " + e.getMessage());
+                    qpToError();
+                }
+            } else {
                 qpToError();
             }
-        } else {
-            qpToError();
-        }
-        control.toError();
-        Socket s = socket;
-        if (s != null) {
-            VerbsDevice.quietly(() -> {
-                try {
-                    s.close();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+            control.toError();
+            Socket s = socket;
+            if (s != null) {
+                VerbsDevice.quietly(() -> {
+                    try {
+                        s.close();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+            }
         }
     }
 
@@ -313,7 +323,12 @@ final class VerbsEndpoint implements ProviderEndpoint {
             }
         }
         device.events.unregister(this);
-        VerbsDevice.quietly(qp::close);
+        try {
+            VerbsDevice.destroy(qp);
+        } catch (RuntimeException e) {
+            VerbsDevice.LOG.log(System.Logger.Level.ERROR, "destroying the data queue pair " + qp.qpNum() + " failed;"
+                    + " it stays on its completion queue, which cannot be freed: " + e.getMessage());
+        }
         control.close();
         if (cmId != null) {
             VerbsDevice.quietly(cmId::close);
