@@ -335,24 +335,37 @@ public final class PerfCommand implements Callable<Integer> {
         return txDepth != null ? txDepth : test.defaultTxDepth();
     }
 
+    /** The largest message a bandwidth test's first warm-up moves (see {@link #warmups}). */
+    static final long WARM_MESSAGE_BYTES = 256;
+
+    /** The message size of a bandwidth test's first warm-up, for a run of {@code size}-byte messages. */
+    static long warmMessage(long size) {
+        return Math.min(size, WARM_MESSAGE_BYTES);
+    }
+
     /**
      * Warm-up operations per size. The first size warms the JIT; later ones only refill the
      * pipeline. HotSpot compiles a method with C2 after 5000-15000 calls, and the hot path is
      * called once per operation in the latency tests but once per post list in the bandwidth
-     * tests, so the first size runs 20000 calls of each: 20000 operations, or 20000 post lists,
-     * within a budget of 256 MiB moved. Under the Soft-RoCE guest's emulator atomic_lat 8 B
-     * typical was 478 us after 3000 operations and 180 us after 23000; the 64 B write rate
-     * (lists of 16) was 0.014-0.017 Mpps after 20000 operations and 0.041-0.052 after 20000
-     * lists (320000 operations; perftest 0.057-0.058).
+     * tests, so the first size runs 20000 calls of each: 20000 operations, or 20000 post lists.
+     * A latency test's warm-up moves at most 256 MiB; a bandwidth test's first warm-up moves
+     * messages of at most {@link #WARM_MESSAGE_BYTES} (the code path does not depend on the
+     * size), so a 64 KiB run is measured on C2 code too instead of compiling during the measured
+     * run. Under the Soft-RoCE guest's emulator atomic_lat 8 B typical was 478 us after 3000
+     * operations and 180 us after 23000; the 64 B write rate (lists of 16) was 0.014-0.017 Mpps
+     * after 20000 operations and 0.041-0.052 after 20000 lists (320000 operations; perftest
+     * 0.057-0.058); write_bw 64 KiB warmed by 256 lists of 64 KiB ran with 60-70 s of JIT
+     * compilation in its JVM (-XX:+CITime) and reached 0.75 of perftest, 0.86 with C1 only.
      */
     static int[] warmups(PerfTest test, long[] sizes, int txDepth, int postList) {
         int[] warm = new int[sizes.length];
         int perCall = test.bandwidth() ? Math.max(1, postList) : 1;
         for (int i = 0; i < sizes.length; i++) {
             long budget = i == 0 ? 256L << 20 : 16L << 20;
+            long moved = i == 0 && test.bandwidth() ? warmMessage(sizes[i]) : sizes[i];
             int cap = i == 0 ? 20_000 * perCall : (test.bandwidth() ? 2 * txDepth : 20);
             int floor = i == 0 ? (test.bandwidth() ? Math.min(txDepth, 16) : 10) : 2;
-            warm[i] = Math.clamp(budget / sizes[i], floor, Math.max(floor, cap));
+            warm[i] = Math.clamp(budget / moved, floor, Math.max(floor, cap));
         }
         return warm;
     }
@@ -564,21 +577,35 @@ public final class PerfCommand implements Callable<Integer> {
             for (int b = 0; b < ring.batches.length; b++) {
                 ring.batches[b] = fill(conn.batch(), s, b * list, list, slots);
             }
+            // The first size warms up on small messages (see warmups): its own batches, swapped
+            // for the measured ones once they are drained
+            long ws = settleAt >= 0 ? warmMessage(s) : s;
+            Batch[] batches = ring.batches;
+            if (ws != s) {
+                batches = new Batch[ring.batches.length];
+                for (int b = 0; b < batches.length; b++) {
+                    batches[b] = fill(conn.batch(), ws, b * list, list, slots);
+                }
+            }
             int total = warm + n;
             int b = 0;
             for (int i = 0; i < total; ) {
                 if (i >= settleAt && settleAt >= 0) { // warm-up done: drain, let the JIT finish, then measure
-                    for (Batch w : ring.batches) {
+                    for (Batch w : batches) {
                         w.await();
                     }
+                    ring.check();
                     settle();
+                    batches = ring.batches;
+                    b = 0;
                 }
-                int k = Math.min(list, total - i);
-                Batch batch = ring.batches[b];
+                boolean warming = batches != ring.batches;
+                int k = Math.min(list, (warming ? warm : total) - i); // a warm-up batch carries no measured operation
+                Batch batch = batches[b];
                 batch.await(); // the oldest: polls on this thread where the provider allows, as perftest's one thread does
                 ring.check();
-                if (k < list) { // the last, shorter batch
-                    fill(batch.clear(), s, b * list, k, slots);
+                if (k < list) { // the last, shorter batch (of the warm-up, or of the run)
+                    fill(batch.clear(), warming ? ws : s, b * list, k, slots);
                 }
                 BandwidthRing.Span span = ring.spans[b];
                 span.first = i;
@@ -588,11 +615,11 @@ public final class PerfCommand implements Callable<Integer> {
                     ring.posted[j - warm] = t;
                 }
                 batch.submitAsync(span, ring);
-                b = (b + 1) % ring.batches.length;
+                b = (b + 1) % batches.length;
                 i += k;
                 tick(k);
             }
-            for (Batch batch : ring.batches) {
+            for (Batch batch : batches) {
                 batch.await();
             }
             ring.check();

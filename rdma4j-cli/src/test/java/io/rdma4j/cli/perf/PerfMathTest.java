@@ -76,8 +76,10 @@ class PerfMathTest {
     void theFirstSizeWarmsTheJitWith20000CallsOfTheHotPath() {
         // bandwidth tests call the hot path once per post list: 20000 lists of 16 at 64 B
         assertEquals(320_000, PerfCommand.warmups(PerfTest.WRITE_BW, new long[] {64}, 128, 16)[0]);
-        // ... but move at most 256 MiB warming up: 4096 operations at 64 KiB
-        assertEquals(4096, PerfCommand.warmups(PerfTest.WRITE_BW, new long[] {65536}, 128, 16)[0]);
+        // ... at 64 KiB too: the warm-up moves small messages, so no byte budget cuts it short
+        assertEquals(320_000, PerfCommand.warmups(PerfTest.WRITE_BW, new long[] {65536}, 128, 16)[0]);
+        assertEquals(256, PerfCommand.warmMessage(65536));
+        assertEquals(64, PerfCommand.warmMessage(64));
         // latency tests call it once per operation
         assertEquals(20_000, PerfCommand.warmups(PerfTest.READ_LAT, new long[] {8}, 1, 1)[0]);
         // later sizes of a sweep only refill the pipeline
