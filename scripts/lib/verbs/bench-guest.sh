@@ -29,12 +29,15 @@ run_perftest() { # name size iters bin col
   wait $spid
   pick "$2" "$5" < /tmp/c.txt
 }
+# rdma4j's run also reports its wall time (the JVM's start, warm-up and JIT wait included) in /tmp/rdma4j-secs.
 run_rdma4j() {
   port=$((port + 1))
-  timeout 180 ./rdma4j perf "$1" --provider verbs -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port > /tmp/s.txt 2>&1 &
+  local t0=$SECONDS
+  timeout 300 ./rdma4j perf "$1" --provider verbs -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port > /tmp/s.txt 2>&1 &
   local spid=$!; sleep 3
-  timeout 180 ./rdma4j perf "$1" --provider verbs -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port "$addr" > /tmp/c.txt 2>&1
+  timeout 300 ./rdma4j perf "$1" --provider verbs -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port "$addr" > /tmp/c.txt 2>&1
   wait $spid
+  echo $((SECONDS - t0)) > /tmp/rdma4j-secs
   pick "$2" "$5" < /tmp/c.txt
 }
 for r in $(seq 1 "$rounds"); do
@@ -42,7 +45,7 @@ for r in $(seq 1 "$rounds"); do
     set -- $t
     if [ $((r % 2)) = 1 ]; then a=$(run_perftest "$1" "$2" "$3" "$4" "$5"); b=$(run_rdma4j "$1" "$2" "$3" "$4" "$5")
     else b=$(run_rdma4j "$1" "$2" "$3" "$4" "$5"); a=$(run_perftest "$1" "$2" "$3" "$4" "$5"); fi
-    echo "round $r $1 $2 perftest=${a:-FAILED} rdma4j=${b:-FAILED}" | tee -a "$out"
+    echo "round $r $1 $2 perftest=${a:-FAILED} rdma4j=${b:-FAILED} (rdma4j run $(cat /tmp/rdma4j-secs) s)" | tee -a "$out"
     [ -n "$b" ] || { echo "--- rdma4j client output:"; tail -5 /tmp/c.txt; echo "--- rdma4j server output:"; tail -5 /tmp/s.txt; }
   done
 done
