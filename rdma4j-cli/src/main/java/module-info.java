@@ -7,7 +7,6 @@ module io.rdma4j.cli {
     requires io.rdma4j;
     requires info.picocli;
     requires java.management; // perf: waits for the JIT to go quiet before measuring
-    requires jdk.management; // ... and for the machine's CPU load to drop
 
     uses io.rdma4j.spi.RdmaProvider;
 
