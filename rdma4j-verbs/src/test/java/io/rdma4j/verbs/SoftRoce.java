@@ -1,7 +1,9 @@
 package io.rdma4j.verbs;
 
+import io.rdma4j.spi.EndpointHandler;
 import io.rdma4j.spi.ProviderAvailability;
 import io.rdma4j.spi.ProviderConfig;
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
@@ -14,6 +16,15 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class SoftRoce {
     private SoftRoce() {}
+
+    /** For tests that drive endpoints through the SPI and expect neither control messages nor a disconnect report. */
+    static final EndpointHandler QUIET = new EndpointHandler() {
+        @Override
+        public void onControlMessage(MemorySegment message) {}
+
+        @Override
+        public void onDisconnected(Throwable cause) {}
+    };
 
     static boolean inGuest() {
         return "1".equals(System.getenv("RDMA4J_SOFTROCE"));

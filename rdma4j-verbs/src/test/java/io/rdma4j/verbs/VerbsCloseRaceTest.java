@@ -4,18 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rdma4j.ConnectionClosedException;
 import io.rdma4j.spi.CompletionQueue;
-import io.rdma4j.spi.EndpointHandler;
 import io.rdma4j.spi.EndpointSpec;
 import io.rdma4j.spi.ProviderDevice;
 import io.rdma4j.spi.ProviderEndpoint;
 import io.rdma4j.spi.ProviderListener;
-import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -32,14 +31,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class VerbsCloseRaceTest {
     private static final int ROUNDS = Integer.getInteger("rdma4j.verbs.closeRace.rounds", 150);
-    private static final EndpointHandler QUIET = new EndpointHandler() {
-        @Override
-        public void onControlMessage(MemorySegment message) {}
-
-        @Override
-        public void onDisconnected(Throwable cause) {}
-    };
-
     @Test
     void aPeerDisconnectRacingCloseLeavesNoQueuePair() throws Exception {
         SoftRoce.assumeDevice();
@@ -52,25 +43,22 @@ class VerbsCloseRaceTest {
             java.util.Random rnd = new java.util.Random(1);
             for (int round = 0; round < ROUNDS; round++) {
                 CompletableFuture<ProviderEndpoint> acc = CompletableFuture.supplyAsync(
-                        () -> l.accept(new EndpointSpec(sq, sq, 4, 4, QUIET), Duration.ofSeconds(60)));
-                ProviderEndpoint c = cd.connect(l.localAddress(), new EndpointSpec(cq, cq, 4, 4, QUIET), Duration.ofSeconds(60));
+                        () -> l.accept(new EndpointSpec(sq, sq, 4, 4, SoftRoce.QUIET), Duration.ofSeconds(60)));
+                ProviderEndpoint c = cd.connect(l.localAddress(), new EndpointSpec(cq, cq, 4, 4, SoftRoce.QUIET), Duration.ofSeconds(60));
                 VerbsEndpoint s = (VerbsEndpoint) acc.get(60, TimeUnit.SECONDS);
                 // what the event loop does on DISCONNECTED, against the user's close right after
                 // it began: the close then lands while the event loop moves the QPs to error
                 AtomicBoolean go = new AtomicBoolean();
                 CompletableFuture<Void> gone = CompletableFuture.runAsync(() -> {
-                    spinUntil(go);
+                    spinUntil(go::get, TimeUnit.SECONDS.toNanos(60), "never started");
                     s.peerGone(new ConnectionClosedException("the peer disconnected (test)"));
                 }, r -> Thread.ofPlatform().daemon().start(r));
                 long jitterNanos = rnd.nextInt(50_000);
                 Thread.sleep(1); // the other thread is spinning by now
                 go.set(true);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!s.disconnectBegun() && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                }
+                spinUntil(s::disconnectBegun, TimeUnit.SECONDS.toNanos(60), "the disconnect never began");
                 long until = System.nanoTime() + jitterNanos;
-                while (System.nanoTime() < until) {
+                while (System.nanoTime() - until < 0) {
                     Thread.onSpinWait();
                 }
                 s.close();
@@ -86,11 +74,12 @@ class VerbsCloseRaceTest {
         }
     }
 
-    private static void spinUntil(AtomicBoolean go) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!go.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never started");
+    /** Spins until {@code done}; fails with {@code what} after {@code nanos}. */
+    private static void spinUntil(BooleanSupplier done, long nanos, String what) {
+        long deadline = System.nanoTime() + nanos;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(what);
             }
             Thread.onSpinWait();
         }

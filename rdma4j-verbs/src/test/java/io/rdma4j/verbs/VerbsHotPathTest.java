@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rdma4j.spi.AccessFlags;
 import io.rdma4j.spi.CompletionHandler;
 import io.rdma4j.spi.CompletionQueue;
-import io.rdma4j.spi.EndpointHandler;
 import io.rdma4j.spi.EndpointSpec;
 import io.rdma4j.spi.MemoryRegistration;
 import io.rdma4j.spi.ProviderDevice;
@@ -32,14 +31,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(300)
 class VerbsHotPathTest {
-    private static final EndpointHandler QUIET = new EndpointHandler() {
-        @Override
-        public void onControlMessage(MemorySegment message) {}
-
-        @Override
-        public void onDisconnected(Throwable cause) {}
-    };
-
     private int completed;
     private int lastStatus;
 
@@ -53,8 +44,8 @@ class VerbsHotPathTest {
             CompletionQueue cq = cd.createCompletionQueue(64);
             ProviderListener l = sd.listen(new InetSocketAddress(SoftRoce.address(), 0), 8);
             CompletableFuture<ProviderEndpoint> acc = CompletableFuture.supplyAsync(
-                    () -> l.accept(new EndpointSpec(sq, sq, 16, 16, QUIET), Duration.ofSeconds(60)));
-            ProviderEndpoint c = cd.connect(l.localAddress(), new EndpointSpec(cq, cq, 16, 16, QUIET), Duration.ofSeconds(60));
+                    () -> l.accept(new EndpointSpec(sq, sq, 16, 16, SoftRoce.QUIET), Duration.ofSeconds(60)));
+            ProviderEndpoint c = cd.connect(l.localAddress(), new EndpointSpec(cq, cq, 16, 16, SoftRoce.QUIET), Duration.ofSeconds(60));
             ProviderEndpoint s = acc.get(60, TimeUnit.SECONDS);
             MemorySegment target = arena.allocate(4096, 4096);
             MemoryRegistration granted = s.registerForPeer(target, AccessFlags.REMOTE_WRITE | AccessFlags.LOCAL_WRITE);
