@@ -41,7 +41,7 @@ public final class LoopbackPerf {
         int size = test.equals("bw") ? 65536 : 8;
         double seconds = 5;
         double warmup = 2;
-        int window = 16;
+        int window = 4; // 256 KiB in flight at 64 KiB; see scripts/bench-tcp
         PollMode poll = PollMode.ADAPTIVE;
         boolean blocking = true;
         for (int i = 2; i < args.length; i++) {
