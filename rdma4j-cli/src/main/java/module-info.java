@@ -7,6 +7,7 @@ module io.rdma4j.cli {
     requires io.rdma4j;
     requires info.picocli;
     requires java.management; // perf: waits for the JIT to go quiet before measuring
+    requires jdk.management; // ... and for the compilers' CPU time (a compilation in flight)
 
     uses io.rdma4j.spi.RdmaProvider;
 
