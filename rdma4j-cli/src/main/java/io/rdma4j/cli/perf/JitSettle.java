@@ -15,9 +15,9 @@ import java.util.function.LongSupplier;
  * looks quiet by that measure alone. The CPU time of the JVM's own threads shows it (the
  * compilers, GC and VM thread: the process's CPU time minus that of its Java threads). Quiet is
  * both, for {@link #QUIET_CHECKS} checks in a row: no compilation ended, and those threads used
- * at most {@link #QUIET_CPU_SHARE} of one core. (Not the machine's
- * load: on a loaded machine, such as CI running the tests, that never drops and every run
- * waited the full {@link #MAX_MILLIS}.)
+ * at most {@link #QUIET_CPU_SHARE} of one core. (Not the machine's load: on a loaded machine,
+ * such as CI running the tests, that never drops and every run waited the full
+ * {@link #MAX_MILLIS}.)
  */
 final class JitSettle {
     /** Quiet means: the compilers' total time did not grow over this many consecutive checks. */
@@ -72,8 +72,8 @@ final class JitSettle {
     /**
      * Polls every {@code checkMillis} until, for {@link #QUIET_CHECKS} checks in a row,
      * {@code compileMillis} stayed the same and {@code cpuNanos} (the JVM's own threads' CPU
-     * time, see hiddenThreadsCpu; negative when unknown, then ignored) grew by at most {@link #QUIET_CPU_SHARE} of the
-     * interval; or until {@code maxMillis} of checks passed.
+     * time, see hiddenThreadsCpu; negative when unknown, then ignored) grew by at most
+     * {@link #QUIET_CPU_SHARE} of the interval; or until {@code maxMillis} of checks passed.
      *
      * @return the milliseconds of checks made
      */
