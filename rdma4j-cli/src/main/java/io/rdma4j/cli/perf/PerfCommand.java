@@ -335,11 +335,23 @@ public final class PerfCommand implements Callable<Integer> {
         return txDepth != null ? txDepth : test.defaultTxDepth();
     }
 
+    /** Calls of the hot path in a bandwidth test's first warm-up: post lists (see {@link #warmups}). */
+    static final int BANDWIDTH_WARM_CALLS = 20_000;
+
+    /**
+     * Operations in a latency test's first warm-up (see {@link #warmups}). 100000 rather than
+     * 20000: in the Soft-RoCE guest, 3 interleaved rounds with perftest in one boot
+     * (2026-12-05), typical us 20000 -> 100000: atomic_lat 23.3 -> 22.4, 23.0 -> 21.7,
+     * 20.3 -> 20.0; read_lat 47.6 -> 42.8, 47.5 -> 45.4, 47.4 -> 42.7. The extra 80000
+     * operations take 2-4 s there, well under a second on a NIC.
+     */
+    static final int LATENCY_WARM_CALLS = 100_000;
+
     /** The largest message a bandwidth test's first warm-up moves (see {@link #warmups}). */
     static final long WARM_MESSAGE_BYTES = 256;
 
     /**
-     * Operations per call of a latency test's warm-up: small, so that its 20000 operations are
+     * Operations per call of a latency test's warm-up: small, so that its 100000 operations are
      * thousands of calls and HotSpot compiles the timed method itself (see warmThenMeasure).
      */
     static final int WARM_CALL_OPS = 8;
@@ -353,7 +365,8 @@ public final class PerfCommand implements Callable<Integer> {
      * Warm-up operations per size. The first size warms the JIT; later ones only refill the
      * pipeline. HotSpot compiles a method with C2 after 5000-15000 calls, and the hot path is
      * called once per operation in the latency tests but once per post list in the bandwidth
-     * tests, so the first size runs 20000 calls of each: 20000 operations, or 20000 post lists.
+     * tests, so the first size runs 20000 post lists, or 100000 operations (which reach C2 code
+     * more surely; see {@link #LATENCY_WARM_CALLS}).
      * A latency test's warm-up moves at most 256 MiB; a bandwidth test's first warm-up moves
      * messages of at most {@link #WARM_MESSAGE_BYTES} (the code path does not depend on the
      * size), so a 64 KiB run is measured on C2 code too instead of compiling during the measured
@@ -369,7 +382,8 @@ public final class PerfCommand implements Callable<Integer> {
         for (int i = 0; i < sizes.length; i++) {
             long budget = i == 0 ? 256L << 20 : 16L << 20;
             long moved = i == 0 && test.bandwidth() ? warmMessage(sizes[i]) : sizes[i];
-            int cap = i == 0 ? 20_000 * perCall : (test.bandwidth() ? 2 * txDepth : 20);
+            int cap = i == 0 ? (test.bandwidth() ? BANDWIDTH_WARM_CALLS * perCall : LATENCY_WARM_CALLS)
+                    : (test.bandwidth() ? 2 * txDepth : 20);
             int floor = i == 0 ? (test.bandwidth() ? Math.min(txDepth, 16) : 10) : 2;
             warm[i] = Math.clamp(budget / moved, floor, Math.max(floor, cap));
         }

@@ -73,15 +73,15 @@ class PerfMathTest {
     }
 
     @Test
-    void theFirstSizeWarmsTheJitWith20000CallsOfTheHotPath() {
+    void theFirstSizeWarmsTheJitWithManyCallsOfTheHotPath() {
         // bandwidth tests call the hot path once per post list: 20000 lists of 16 at 64 B
         assertEquals(320_000, PerfCommand.warmups(PerfTest.WRITE_BW, new long[] {64}, 128, 16)[0]);
         // ... at 64 KiB too: the warm-up moves small messages, so no byte budget cuts it short
         assertEquals(320_000, PerfCommand.warmups(PerfTest.WRITE_BW, new long[] {65536}, 128, 16)[0]);
         assertEquals(256, PerfCommand.warmMessage(65536));
         assertEquals(64, PerfCommand.warmMessage(64));
-        // latency tests call it once per operation
-        assertEquals(20_000, PerfCommand.warmups(PerfTest.READ_LAT, new long[] {8}, 1, 1)[0]);
+        // latency tests call it once per operation: 100000 of them (256 MiB of 8 B would be more)
+        assertEquals(100_000, PerfCommand.warmups(PerfTest.READ_LAT, new long[] {8}, 1, 1)[0]);
         // later sizes of a sweep only refill the pipeline
         int[] sweep = PerfCommand.warmups(PerfTest.WRITE_BW, new long[] {2, 4, 8 << 20}, 128, 16);
         assertEquals(320_000, sweep[0]);
