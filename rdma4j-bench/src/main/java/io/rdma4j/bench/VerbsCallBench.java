@@ -1,23 +1,18 @@
 package io.rdma4j.bench;
 
 import io.rdma4j.ffi.DeviceList;
-import io.rdma4j.ffi.Gid;
-import io.rdma4j.ffi.GidEntry;
 import io.rdma4j.ffi.Ibv;
 import io.rdma4j.ffi.IbvContext;
 import io.rdma4j.ffi.IbvCq;
 import io.rdma4j.ffi.IbvMr;
 import io.rdma4j.ffi.IbvPd;
 import io.rdma4j.ffi.IbvQp;
-import io.rdma4j.ffi.PortAttr;
-import io.rdma4j.ffi.QpAttr;
 import io.rdma4j.ffi.QpInitAttr;
 import io.rdma4j.ffi.SendWr;
 import io.rdma4j.ffi.Verbs;
 import io.rdma4j.ffi.WorkCompletion;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.Inet4Address;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -59,7 +54,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "--enable-native-access=ALL-UNNAMED"})
 public class VerbsCallBench {
-    private static final int PORT = 1;
     private static final int BATCH = 64;
     private static final int SIZE = 8;
     private static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -119,43 +113,15 @@ public class VerbsCallBench {
         peer = pd.createQp(QpInitAttr.allocate(arena).rc(peerCq, peerCq, 1, 16, 1));
         MemorySegment buffer = arena.allocate(4096, 4096);
         mr = pd.regMr(buffer, Ibv.IBV_ACCESS_LOCAL_WRITE | Ibv.IBV_ACCESS_REMOTE_WRITE);
-        connect(qp, peer);
-        connect(peer, qp);
+        int access = Ibv.IBV_ACCESS_LOCAL_WRITE | Ibv.IBV_ACCESS_REMOTE_WRITE;
+        LoopbackQps.connect(context, arena, qp, peer, access);
+        LoopbackQps.connect(context, arena, peer, qp, access);
         wc = WorkCompletion.allocate(arena, BATCH);
         wr = SendWr.allocate(arena, 1, 1);
         wr.at(0).reset(1, Ibv.IBV_WR_RDMA_WRITE, Ibv.IBV_SEND_SIGNALED)
                 .sge(0, buffer.address(), SIZE, mr.lkey())
                 .rdma(buffer.address() + 2048, mr.rkey());
         wr.chain(0, 1);
-    }
-
-    /** INIT, RTR towards {@code to}, RTS: both QPs on this device's port 1. */
-    private void connect(IbvQp from, IbvQp to) {
-        PortAttr port = context.queryPort(PORT);
-        boolean ethernet = port.linkLayer() == Ibv.IBV_LINK_LAYER_ETHERNET;
-        int gidIndex = ethernet ? gidIndex() : 0;
-        Gid gid = ethernet ? context.queryGid(PORT, gidIndex) : null;
-        QpAttr attr = QpAttr.allocate(arena);
-        from.modify(attr, attr.init(PORT, Ibv.IBV_ACCESS_LOCAL_WRITE | Ibv.IBV_ACCESS_REMOTE_WRITE));
-        from.modify(attr, attr.rtr(port.activeMtu(), to.qpNum(), 0, port.lid(), gid, gidIndex, PORT, 1, 12));
-        from.modify(attr, attr.rts(0, 14, 7, 7, 1));
-    }
-
-    /** RoCE v2 with an IPv4 address first, as the verbs provider chooses. */
-    private int gidIndex() {
-        int any = -1;
-        for (GidEntry e : context.queryGidTable(IbvContext.MAX_GID_TABLE_ENTRIES)) {
-            if (e.port() != PORT || e.gid().isZero()) {
-                continue;
-            }
-            if (e.type() == Ibv.IBV_GID_TYPE_ROCE_V2 && e.gid().toInetAddress() instanceof Inet4Address) {
-                return e.index();
-            }
-            if (any < 0) {
-                any = e.index();
-            }
-        }
-        return Math.max(any, 0);
     }
 
     @TearDown(Level.Trial)

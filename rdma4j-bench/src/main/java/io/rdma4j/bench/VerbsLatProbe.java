@@ -11,23 +11,18 @@ import io.rdma4j.RdmaContext;
 import io.rdma4j.RdmaOptions;
 import io.rdma4j.RemoteMr;
 import io.rdma4j.RemoteSlice;
-import io.rdma4j.ffi.Gid;
-import io.rdma4j.ffi.GidEntry;
 import io.rdma4j.ffi.Ibv;
 import io.rdma4j.ffi.IbvContext;
 import io.rdma4j.ffi.IbvCq;
 import io.rdma4j.ffi.IbvMr;
 import io.rdma4j.ffi.IbvPd;
 import io.rdma4j.ffi.IbvQp;
-import io.rdma4j.ffi.PortAttr;
-import io.rdma4j.ffi.QpAttr;
 import io.rdma4j.ffi.QpInitAttr;
 import io.rdma4j.ffi.SendWr;
 import io.rdma4j.ffi.Verbs;
 import io.rdma4j.ffi.WorkCompletion;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,10 +41,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <pre>java -cp rdma4j-bench/target/benchmarks.jar io.rdma4j.bench.VerbsLatProbe raw|core read|atomic DEVICE GID_INDEX ADDR [N]</pre>
  *
- * Prints one line: the mode, the operation, the median and minimum in us.
+ * Prints a line per measured run (three): the mode, the operation, median, minimum and p90 in us.
  */
 public final class VerbsLatProbe {
-    private static final int PORT = 1;
     private static final int CHUNK = 8;
 
     private VerbsLatProbe() {}
@@ -97,7 +91,7 @@ public final class VerbsLatProbe {
 
     private static Timed core(String device, int gidIndex, String addr, boolean atomic, List<AutoCloseable> resources)
             throws Exception {
-        RdmaOptions.Builder b = RdmaOptions.builder().provider("verbs").device(device).port(PORT).gidIndex(gidIndex)
+        RdmaOptions.Builder b = RdmaOptions.builder().provider("verbs").device(device).port(LoopbackQps.PORT).gidIndex(gidIndex)
                 .pollMode(PollMode.ADAPTIVE).operationTimeout(Duration.ofSeconds(60));
         if (Boolean.getBoolean("probe.perfOptions")) { // the queue sizes rdma4j perf asks for
             b.sendQueueDepth(128).receiveQueueDepth(512).completionQueueSize(8192).rnrDelay(Duration.ofNanos(10_000));
@@ -140,8 +134,8 @@ public final class VerbsLatProbe {
         int access = Ibv.IBV_ACCESS_LOCAL_WRITE | Ibv.IBV_ACCESS_REMOTE_WRITE | Ibv.IBV_ACCESS_REMOTE_READ
                 | Ibv.IBV_ACCESS_REMOTE_ATOMIC;
         IbvMr mr = add(resources, pd.regMr(buffer, access));
-        connect(context, arena, qp, peer, access);
-        connect(context, arena, peer, qp, access);
+        LoopbackQps.connect(context, arena, qp, peer, access);
+        LoopbackQps.connect(context, arena, peer, qp, access);
         WorkCompletion wc = WorkCompletion.allocate(arena, 64);
         SendWr wr = SendWr.allocate(arena, 1, 1);
         wr.at(0).reset(1, atomic ? Ibv.IBV_WR_ATOMIC_FETCH_AND_ADD : Ibv.IBV_WR_RDMA_READ, Ibv.IBV_SEND_SIGNALED)
@@ -175,26 +169,5 @@ public final class VerbsLatProbe {
     private static <T extends AutoCloseable> T add(List<AutoCloseable> resources, T c) {
         resources.add(c);
         return c;
-    }
-
-    private static void connect(IbvContext context, Arena arena, IbvQp from, IbvQp to, int access) {
-        PortAttr port = context.queryPort(PORT);
-        boolean ethernet = port.linkLayer() == Ibv.IBV_LINK_LAYER_ETHERNET;
-        int gidIndex = ethernet ? gidIndex(context) : 0;
-        Gid gid = ethernet ? context.queryGid(PORT, gidIndex) : null;
-        QpAttr attr = QpAttr.allocate(arena);
-        from.modify(attr, attr.init(PORT, access));
-        from.modify(attr, attr.rtr(port.activeMtu(), to.qpNum(), 0, port.lid(), gid, gidIndex, PORT, 1, 12));
-        from.modify(attr, attr.rts(0, 14, 7, 7, 1));
-    }
-
-    private static int gidIndex(IbvContext context) {
-        for (GidEntry e : context.queryGidTable(IbvContext.MAX_GID_TABLE_ENTRIES)) {
-            if (e.port() == PORT && !e.gid().isZero() && e.type() == Ibv.IBV_GID_TYPE_ROCE_V2
-                    && e.gid().toInetAddress() instanceof Inet4Address) {
-                return e.index();
-            }
-        }
-        return 0;
     }
 }
