@@ -71,6 +71,13 @@ final class ConnectionState implements EndpointHandler {
     private final int[] freeReceive;
     private int freeReceiveTop;
     private final WorkRequest[] postBatch;
+    /**
+     * The ids of unsignaled requests, in post order, for the signaled request after them to
+     * complete (see {@link OpSlot#groupSize}); guarded by postLock. Live entries belong to busy
+     * slots, so twice the send depth never wraps onto one.
+     */
+    private final long[] unsignaled;
+    private int unsignaledNext;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private final Object postLock = new Object();
     /** 8 bytes per send slot for the old values of atomics the caller gets as a long. */
@@ -137,6 +144,7 @@ final class ConnectionState implements EndpointHandler {
         }
         freeReceiveTop = receiveDepth;
         this.postBatch = new WorkRequest[Math.max(sendDepth, receiveDepth)];
+        this.unsignaled = new long[2 * sendDepth];
         this.atomicScratch = context.pool().allocate(8L * sendDepth, 8);
     }
 
@@ -372,8 +380,12 @@ final class ConnectionState implements EndpointHandler {
         if (n == 0) {
             return;
         }
+        ProviderEndpoint ep = endpoint;
+        if (n > 1 && ep.selectiveSignaling()) {
+            signalLastOnly(n);
+        }
         try {
-            endpoint.postSend(postBatch, 0, n);
+            ep.postSend(postBatch, 0, n);
             posted += n;
         } catch (RuntimeException e) {
             // Nothing of this batch reached the device: give the slots back and fail the callers.
@@ -386,6 +398,24 @@ final class ConnectionState implements EndpointHandler {
                 throw err;
             }
         }
+    }
+
+    /**
+     * Of the {@code n} descriptors about to be posted, only the last asks for a completion: it
+     * then completes the others (one completion instead of n for the device to write and for
+     * the poller to read; perftest moderates completions the same way). Caller holds postLock.
+     */
+    private void signalLastOnly(int n) {
+        int cap = unsignaled.length;
+        int start = unsignaledNext;
+        for (int i = 0; i < n - 1; i++) {
+            WorkRequest r = postBatch[i].unsignaled();
+            unsignaled[(start + i) % cap] = r.wrId();
+        }
+        OpSlot last = slots[OpSlot.slotIndex(postBatch[n - 1].wrId())];
+        last.groupStart = start;
+        last.groupSize = n - 1;
+        unsignaledNext = (start + n - 1) % cap;
     }
 
     /** Completes a slot that will never see a completion; caller holds postLock. */
@@ -568,7 +598,14 @@ final class ConnectionState implements EndpointHandler {
         if (index >= slots.length) {
             return;
         }
-        OpSlot s = slots[index];
+        complete(slots[index], wrId, status, opcode, byteLength, immediate, hasImmediate, vendorError);
+    }
+
+    /** Completes one slot, and first the unsignaled requests its completion stands for. */
+    private void complete(OpSlot s, long wrId, int status, WorkOpcode opcode, int byteLength, int immediate,
+                          boolean hasImmediate, int vendorError) {
+        int groupStart = 0;
+        int groupSize;
         long value = 0;
         Object result = null;
         RdmaException error = null;
@@ -579,52 +616,84 @@ final class ConnectionState implements EndpointHandler {
             if (!s.busy || s.generation != OpSlot.generation(wrId)) {
                 return; // stale: the slot was failed at close and reused
             }
-            f = s.future;
-            if (status == 0) {
-                if (s.returnsAtomic) {
-                    value = s.atomicResult.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-                    if (f != null) {
-                        result = value; // boxed for the future only: a handler gets the long
-                    }
-                } else if (s.opcode == WorkOpcode.RECV) {
-                    boolean byWrite = opcode == WorkOpcode.RECV_RDMA_WITH_IMM;
-                    result = new Received(byteLength, hasImmediate, hasImmediate ? immediate : 0, byWrite);
-                    bytesIn += byteLength;
-                } else {
-                    bytesOut += s.bytes;
-                }
-                completed++;
+            groupSize = s.groupSize;
+            if (groupSize > 0) { // the unsignaled ones before it first, outside this lock
+                s.groupSize = 0;
+                groupStart = s.groupStart;
+                f = null;
+                h = null;
+                attachment = null;
             } else {
-                failed++;
-                error = WorkCompletionException.of(s.opcode.name() + " on the connection to " + remoteAddressOrUnknown(),
-                        WcStatus.of(status), vendorError);
-            }
-            Lend l = s.activeLend;
-            s.activeLend = null;
-            if (l != null && l.owner != null) {
-                l.owner.unlend(l);
-            }
-            OperationEvent ev = s.event;
-            if (ev != null) {
-                ev.end();
-                ev.operation = s.opcode.name();
-                ev.bytes = s.bytes;
-                ev.status = WcStatus.of(status).name();
-                ev.peer = remoteAddressOrUnknown();
-                ev.commit();
-            }
-            h = s.handler;
-            attachment = s.attachment;
-            freeSlotLocked(s);
-            if (error != null && broken == null && status != WcStatus.WR_FLUSH_ERR.code()) {
-                enterErrorLocked(error);
-            }
-            drainWaitingLocked();
-            if (outstanding == 0 && flushWaiters > 0) {
-                postLock.notifyAll();
+                f = s.future;
+                if (status == 0) {
+                    if (s.returnsAtomic) {
+                        value = s.atomicResult.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                        if (f != null) {
+                            result = value; // boxed for the future only: a handler gets the long
+                        }
+                    } else if (s.opcode == WorkOpcode.RECV) {
+                        boolean byWrite = opcode == WorkOpcode.RECV_RDMA_WITH_IMM;
+                        result = new Received(byteLength, hasImmediate, hasImmediate ? immediate : 0, byWrite);
+                        bytesIn += byteLength;
+                    } else {
+                        bytesOut += s.bytes;
+                    }
+                    completed++;
+                } else {
+                    failed++;
+                    error = WorkCompletionException.of(s.opcode.name() + " on the connection to " + remoteAddressOrUnknown(),
+                            WcStatus.of(status), vendorError);
+                }
+                Lend l = s.activeLend;
+                s.activeLend = null;
+                if (l != null && l.owner != null) {
+                    l.owner.unlend(l);
+                }
+                OperationEvent ev = s.event;
+                if (ev != null) {
+                    ev.end();
+                    ev.operation = s.opcode.name();
+                    ev.bytes = s.bytes;
+                    ev.status = WcStatus.of(status).name();
+                    ev.peer = remoteAddressOrUnknown();
+                    ev.commit();
+                }
+                h = s.handler;
+                attachment = s.attachment;
+                freeSlotLocked(s);
+                if (error != null && broken == null && status != WcStatus.WR_FLUSH_ERR.code()) {
+                    enterErrorLocked(error);
+                }
+                drainWaitingLocked();
+                if (outstanding == 0 && flushWaiters > 0) {
+                    postLock.notifyAll();
+                }
             }
         }
+        if (groupSize > 0) {
+            completeUnsignaled(groupStart, groupSize, status);
+            complete(s, wrId, status, opcode, byteLength, immediate, hasImmediate, vendorError);
+            return;
+        }
         context.deliver(f, h, attachment, value, result, error);
+    }
+
+    /**
+     * The unsignaled requests posted before a signaled one whose completion had {@code status}.
+     * Success or a real failure of the signaled one says they succeeded (a failed one would
+     * have reported itself, and the later ones would flush); a flush says they flushed too,
+     * unless they reported themselves already, which the generation check skips.
+     */
+    private void completeUnsignaled(int start, int count, int status) {
+        int memberStatus = status == WcStatus.WR_FLUSH_ERR.code() ? status : 0;
+        int cap = unsignaled.length;
+        for (int i = 0; i < count; i++) {
+            long w;
+            synchronized (postLock) {
+                w = unsignaled[(start + i) % cap];
+            }
+            complete(slots[OpSlot.slotIndex(w)], w, memberStatus, null, 0, 0, false, 0);
+        }
     }
 
     /** First failure: later callers are refused, queued ones flush, the peer is told. */

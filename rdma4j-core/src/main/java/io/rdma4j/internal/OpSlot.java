@@ -33,6 +33,13 @@ final class OpSlot {
     MemorySegment atomicResult;
     boolean returnsAtomic;
     long bytes;
+    /**
+     * On a signaled request posted last of several: how many unsignaled requests were posted
+     * just before it, and where their ids start in the connection's ring of them. Its completion
+     * completes them (RC completes in post order). 0 otherwise.
+     */
+    int groupSize;
+    int groupStart;
     /** Set at post only while the JFR operation event is enabled. */
     OperationEvent event;
 
@@ -88,6 +95,7 @@ final class OpSlot {
         returnsAtomic = false;
         opcode = null;
         bytes = 0;
+        groupSize = 0;
         event = null;
     }
 }

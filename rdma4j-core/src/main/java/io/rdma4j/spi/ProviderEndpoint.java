@@ -28,6 +28,20 @@ public interface ProviderEndpoint extends AutoCloseable {
     void postSend(WorkRequest[] requests, int offset, int count);
 
     /**
+     * Whether this endpoint honours {@link WorkRequest#unsignaled}, as verbs does with
+     * {@code sq_sig_all = 0}: an unsignaled request that succeeds reports nothing, one that fails
+     * or flushes reports its completion, and the send queue's completions arrive in post order,
+     * so a signaled request's completion says every unsignaled one posted before it has
+     * finished. When false (the default) the core posts every request signaled, and a provider
+     * may report the completion of every request anyway.
+     *
+     * @return whether unsignaled requests save their completions
+     */
+    default boolean selectiveSignaling() {
+        return false;
+    }
+
+    /**
      * Posts receives.
      *
      * @param requests descriptors with opcode {@link WorkOpcode#RECV}, read before this returns

@@ -18,6 +18,7 @@ public final class WorkRequest {
     private long compareOrAdd;
     private long swap;
     private int immediate;
+    private boolean signaled = true;
 
     /** Returned to the {@link CompletionHandler} with the completion. */
     public long wrId() { return wrId; }
@@ -50,7 +51,14 @@ public final class WorkRequest {
     public int immediate() { return immediate; }
 
     /**
-     * Sets the fields every request has; clears the remote and atomic fields.
+     * Whether the request reports its successful completion. An unsignaled one reports only a
+     * failure or a flush (see {@link ProviderEndpoint#selectiveSignaling}); {@link #set} makes
+     * a request signaled again.
+     */
+    public boolean signaled() { return signaled; }
+
+    /**
+     * Sets the fields every request has; clears the remote and atomic fields and makes it signaled.
      *
      * @param wrId id handed back with the completion
      * @param opcode what to do
@@ -68,6 +76,18 @@ public final class WorkRequest {
         this.compareOrAdd = 0;
         this.swap = 0;
         this.immediate = 0;
+        this.signaled = true;
+        return this;
+    }
+
+    /**
+     * Makes this request unsignaled: on a provider with {@link ProviderEndpoint#selectiveSignaling},
+     * its success is known only from a later signaled request's completion.
+     *
+     * @return this
+     */
+    public WorkRequest unsignaled() {
+        this.signaled = false;
         return this;
     }
 
@@ -112,6 +132,6 @@ public final class WorkRequest {
     public String toString() {
         return "WorkRequest[" + opcode + " id=" + Long.toHexString(wrId) + " local=0x"
                 + Long.toHexString(local.address()) + "+" + local.byteSize() + " lkey=" + lkey
-                + " remote=0x" + Long.toHexString(remoteAddress) + " rkey=" + rkey + "]";
+                + " remote=0x" + Long.toHexString(remoteAddress) + " rkey=" + rkey + (signaled ? "" : " unsignaled") + "]";
     }
 }

@@ -19,6 +19,8 @@ final class PendingRequest {
     int rkey;
     long operand;
     long operand2;
+    /** Whether its success is reported; a failure or flush always is. */
+    boolean signaled;
 
     /** Whether this request is answered by a response with data rather than by an ACK. */
     boolean expectsData() {

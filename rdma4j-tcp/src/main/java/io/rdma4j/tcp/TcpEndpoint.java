@@ -209,6 +209,12 @@ final class TcpEndpoint implements ProviderEndpoint {
         }
     }
 
+    /** Requests complete from the head of one ring, in post order, so unsignaled ones can stay silent. */
+    @Override
+    public boolean selectiveSignaling() {
+        return true;
+    }
+
     private PendingRequest nextRequestSlot() {
         if (reqTail - reqHead == requests.length) {
             // The core never posts beyond the queue depth; a larger ring keeps us correct anyway.
@@ -237,6 +243,7 @@ final class TcpEndpoint implements ProviderEndpoint {
         p.length = (int) seg.byteSize();
         p.remoteAddress = wr.remoteAddress();
         p.rkey = wr.rkey();
+        p.signaled = wr.signaled();
         p.flags = 0;
         p.operand = 0;
         p.operand2 = 0;
@@ -978,6 +985,9 @@ final class TcpEndpoint implements ProviderEndpoint {
         PendingRequest p = requests[reqHead & (requests.length - 1)];
         reqHead++;
         p.local = null;
+        if (status == Wc.SUCCESS && !p.signaled) {
+            return; // a later signaled request's completion stands for it (selectiveSignaling)
+        }
         sendCq.push(p.wrId, status, p.opcode, status == Wc.SUCCESS && p.frameOpcode == Frame.READ_REQUEST ? length : 0,
                 0, false, vendor);
     }

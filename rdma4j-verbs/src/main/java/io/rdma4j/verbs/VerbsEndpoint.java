@@ -66,7 +66,8 @@ final class VerbsEndpoint implements ProviderEndpoint {
         IbvQp q = null;
         try {
             c = new ControlChannel(device, id);
-            QpInitAttr init = QpInitAttr.allocate(arena).rc(sq.cq, rq.cq, spec.sendQueueDepth(), spec.receiveQueueDepth(), 1);
+            QpInitAttr init = QpInitAttr.allocate(arena).rc(sq.cq, rq.cq, spec.sendQueueDepth(), spec.receiveQueueDepth(), 1)
+                    .sqSigAll(false); // the core signals the last request of each post (selectiveSignaling)
             if (cmId != null) {
                 q = cmId.createQp(device.pd, init);
             } else {
@@ -149,7 +150,7 @@ final class VerbsEndpoint implements ProviderEndpoint {
                     case RECV, RECV_RDMA_WITH_IMM -> throw new IllegalArgumentException(
                             "postSend of a " + r.opcode() + " work request");
                 };
-                sendWr.at(i).reset(r.wrId(), opcode, Ibv.IBV_SEND_SIGNALED);
+                sendWr.at(i).reset(r.wrId(), opcode, r.signaled() ? Ibv.IBV_SEND_SIGNALED : 0);
                 MemorySegment l = r.local();
                 long len = l.byteSize();
                 if (len > Integer.MAX_VALUE) {
@@ -176,6 +177,12 @@ final class VerbsEndpoint implements ProviderEndpoint {
                         + Errno.describe(rc) + (bad > 0 ? "; the first " + bad + " of " + count + " were posted" : ""));
             }
         }
+    }
+
+    /** Unsignaled WRs succeed silently; a failed one still reports, and RC completes in order. */
+    @Override
+    public boolean selectiveSignaling() {
+        return true;
     }
 
     @Override
