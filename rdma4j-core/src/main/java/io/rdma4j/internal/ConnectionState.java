@@ -73,8 +73,9 @@ final class ConnectionState implements EndpointHandler {
     private final WorkRequest[] postBatch;
     /**
      * The ids of unsignaled requests, in post order, for the signaled request after them to
-     * complete (see {@link OpSlot#groupSize}); guarded by postLock. Live entries belong to busy
-     * slots, so twice the send depth never wraps onto one.
+     * complete (see {@link OpSlot#groupSize}); written under postLock. Live entries belong to
+     * busy slots, plus the already completed head of a group being walked, so twice the send
+     * depth never wraps onto one.
      */
     private final long[] unsignaled;
     private int unsignaledNext;
@@ -683,15 +684,16 @@ final class ConnectionState implements EndpointHandler {
      * Success or a real failure of the signaled one says they succeeded (a failed one would
      * have reported itself, and the later ones would flush); a flush says they flushed too,
      * unless they reported themselves already, which the generation check skips.
+     *
+     * <p>The ids are read without postLock: they were written under it before the post, and
+     * the caller took it since (to read the group), so they are visible; and no later post
+     * writes over them while this walk runs (see {@link #unsignaled}). complete takes the lock.
      */
     private void completeUnsignaled(int start, int count, int status) {
         int memberStatus = status == WcStatus.WR_FLUSH_ERR.code() ? status : 0;
         int cap = unsignaled.length;
         for (int i = 0; i < count; i++) {
-            long w;
-            synchronized (postLock) {
-                w = unsignaled[(start + i) % cap];
-            }
+            long w = unsignaled[(start + i) % cap];
             complete(slots[OpSlot.slotIndex(w)], w, memberStatus, null, 0, 0, false, 0);
         }
     }
