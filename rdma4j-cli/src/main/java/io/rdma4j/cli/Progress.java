@@ -32,6 +32,11 @@ public final class Progress implements AutoCloseable {
         return c != null && c.isTerminal();
     }
 
+    /** Whether anything is drawn: callers in a measuring loop skip building the detail otherwise. */
+    public boolean shown() {
+        return enabled;
+    }
+
     /**
      * Redraws when due.
      *

@@ -128,7 +128,7 @@ public final class PerfCommand implements Callable<Integer> {
     @Option(names = "--progress", description = "Show progress even when stderr is not a terminal.")
     boolean progress;
 
-    @Option(names = "--verbose", description = "Show stack traces on failure.")
+    @Option(names = "--verbose", description = "Show stack traces on failure, and when each run's warm-up, JIT wait and measurement began (JVM uptime, on stderr).")
     boolean verbose;
 
     private PrintWriter out;
@@ -563,7 +563,7 @@ public final class PerfCommand implements Callable<Integer> {
         void tick(int ops) {
             long before = opsDone;
             opsDone += ops;
-            if ((before >>> 8) != (opsDone >>> 8)) {
+            if ((before >>> 8) != (opsDone >>> 8) && progressBar.shown()) { // no detail string built while measuring unseen
                 progressBar.update((double) opsDone / plan.totalOps(), opsDone + " ops");
             }
         }
@@ -615,7 +615,9 @@ public final class PerfCommand implements Callable<Integer> {
                         w.await();
                     }
                     ring.check();
+                    phase("warm-up done");
                     settle();
+                    phase("measuring");
                     batches = ring.batches;
                     b = 0;
                 }
@@ -643,6 +645,7 @@ public final class PerfCommand implements Callable<Integer> {
                 batch.await();
             }
             ring.check();
+            phase("measured");
             return bwResult(s, n, ring.posted, ring.completed, depth);
         }
 
@@ -678,11 +681,14 @@ public final class PerfCommand implements Callable<Integer> {
             for (int done = 0; done < warm; done += WARM_CALL_OPS) {
                 op.run(scratch, Math.min(WARM_CALL_OPS, warm - done));
             }
+            phase("warm-up done");
             if (settleAt >= 0) {
                 settle();
             }
             long[] samples = new long[n];
+            phase("measuring");
             op.run(samples, n);
+            phase("measured");
             return samples;
         }
 
@@ -746,6 +752,18 @@ public final class PerfCommand implements Callable<Integer> {
                 into[i] = System.nanoTime() - t0;
                 conn.await(sent);
                 tick();
+            }
+        }
+
+        /**
+         * With --verbose, when a phase of the run began, in JVM uptime: to line up with
+         * {@code -Xlog:...:uptime} (what the JIT compiled or deoptimized while measuring).
+         */
+        private void phase(String what) {
+            if (verbose) {
+                err.printf("# %s at %.3fs (JVM uptime)%n", what,
+                        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
+                err.flush();
             }
         }
 

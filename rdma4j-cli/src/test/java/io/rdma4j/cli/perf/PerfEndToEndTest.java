@@ -1,6 +1,7 @@
 package io.rdma4j.cli.perf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rdma4j.cli.Main;
@@ -122,6 +123,29 @@ class PerfEndToEndTest {
             assertEquals(1, rows(o.out()).size(), () -> "one result line expected: " + o);
             assertTrue(o.out().contains("Completions     : " + expected + " polling"), o::toString);
         }
+    }
+
+    /** --verbose marks when the warm-up ended, the measurement began and ended, in order. */
+    @ParameterizedTest
+    @ValueSource(strings = {"atomic_lat", "write_bw"})
+    @Timeout(120)
+    void verboseMarksThePhasesOfARun(String test) throws Exception {
+        int port = freePort();
+        Out[] r = pair(List.of("perf", test, "--provider", "tcp", "-p", "" + port),
+                List.of("perf", test, "127.0.0.1", "--provider", "tcp", "-p", "" + port, "-n", "100", "--verbose"));
+        assertEquals(0, r[1].status(), r[1]::toString);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("# (warm-up done|measuring|measured) at ([0-9.]+)s \\(JVM uptime\\)")
+                .matcher(r[1].err());
+        List<String> phases = new ArrayList<>();
+        double last = 0;
+        while (m.find()) {
+            phases.add(m.group(1));
+            double t = Double.parseDouble(m.group(2));
+            assertTrue(t >= last, () -> "phases in time order: " + r[1]);
+            last = t;
+        }
+        assertEquals(List.of("warm-up done", "measuring", "measured"), phases, r[1]::toString);
+        assertFalse(r[0].err().contains("# measuring"), () -> "no marks without --verbose: " + r[0]);
     }
 
     @Test
