@@ -565,7 +565,7 @@ public final class DemoCommand implements Callable<Integer> {
                     slot = (slot + 1) % depth;
                     ops++;
                     now = System.nanoTime();
-                    if ((ops & 63) == 0) {
+                    if ((ops & 63) == 0 && p.shown()) { // no detail string built while measuring unseen
                         double mbs = (double) ops * size / ((now - start) / 1e9) / 1e6;
                         p.update((double) (now - start) / runNanos, String.format(Locale.ROOT, "%.0f MB/s", mbs));
                     }
@@ -609,7 +609,7 @@ public final class DemoCommand implements Callable<Integer> {
                     client.write(src.slice(), remote.slice(0, 8));
                     now = System.nanoTime();
                     samples[n++] = now - t0;
-                    if ((n & 255) == 0) {
+                    if ((n & 255) == 0 && p.shown()) {
                         p.update((double) (now - start) / runNanos, n + " round trips");
                     }
                 }

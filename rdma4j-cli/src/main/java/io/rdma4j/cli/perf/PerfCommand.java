@@ -128,7 +128,7 @@ public final class PerfCommand implements Callable<Integer> {
     @Option(names = "--progress", description = "Show progress even when stderr is not a terminal.")
     boolean progress;
 
-    @Option(names = "--verbose", description = "Show stack traces on failure, and when each run's warm-up, JIT wait and measurement began (JVM uptime, on stderr).")
+    @Option(names = "--verbose", description = "Show stack traces on failure, and (on stderr, in JVM uptime) when the warm-up ended and the measurement began and ended.")
     boolean verbose;
 
     private PrintWriter out;
