@@ -14,9 +14,10 @@ import java.util.concurrent.Executor;
 
 /**
  * One end of an in-process connection whose "NIC" does each WRITE, READ and atomic at post time
- * and completes it at once. SENDs and receives are not supported: the benchmarks that use this
- * measure the core's cost of a one-sided operation. Control messages reach the peer's handler on
- * the device's control thread, as a provider's own thread would deliver them.
+ * and completes it at once; as verbs and tcp, it reports an unsignaled request only when it
+ * fails. SENDs and receives are not supported: the benchmarks that use this measure the core's
+ * cost of a one-sided operation. Control messages reach the peer's handler on the device's
+ * control thread, as a provider's own thread would deliver them.
  */
 final class InstantEndpoint implements ProviderEndpoint {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
@@ -64,8 +65,16 @@ final class InstantEndpoint implements ProviderEndpoint {
                         (long) LONG.compareAndExchange(target, 0L, wr.compareOrAdd(), wr.swap()));
                 default -> throw new UnsupportedOperationException("the instant provider does " + wr.opcode() + " not");
             }
-            cq.push(wr.wrId(), 0, wr.opcode(), (int) src.byteSize());
+            if (wr.signaled()) { // as a NIC: an unsignaled request that succeeded reports nothing
+                cq.push(wr.wrId(), 0, wr.opcode(), (int) src.byteSize());
+            }
         }
+    }
+
+    /** As verbs and tcp: the core asks for one completion per post list, the last. */
+    @Override
+    public boolean selectiveSignaling() {
+        return true;
     }
 
     @Override
