@@ -761,7 +761,7 @@ public final class PerfCommand implements Callable<Integer> {
          */
         private void phase(String what) {
             if (verbose) {
-                err.printf("# %s at %.3fs (JVM uptime)%n", what,
+                err.printf(Locale.ROOT, "# %s at %.3fs (JVM uptime)%n", what, // a point, as -Xlog prints it
                         java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
                 err.flush();
             }

@@ -145,7 +145,11 @@ class PerfEndToEndTest {
             last = t;
         }
         assertEquals(List.of("warm-up done", "measuring", "measured"), phases, r[1]::toString);
-        assertFalse(r[0].err().contains("# measuring"), () -> "no marks without --verbose: " + r[0]);
+        int quietPort = freePort();
+        Out[] quiet = pair(List.of("perf", test, "--provider", "tcp", "-p", "" + quietPort),
+                List.of("perf", test, "127.0.0.1", "--provider", "tcp", "-p", "" + quietPort, "-n", "100"));
+        assertEquals(0, quiet[1].status(), quiet[1]::toString);
+        assertFalse(quiet[1].err().contains("# measuring"), () -> "no marks without --verbose: " + quiet[1]);
     }
 
     @Test
