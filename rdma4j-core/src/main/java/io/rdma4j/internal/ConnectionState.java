@@ -21,6 +21,7 @@ import io.rdma4j.WorkCompletionException;
 import io.rdma4j.spi.AccessFlags;
 import io.rdma4j.spi.EndpointHandler;
 import io.rdma4j.spi.MemoryRegistration;
+import io.rdma4j.spi.PartialPostException;
 import io.rdma4j.spi.ProviderEndpoint;
 import io.rdma4j.spi.WorkOpcode;
 import io.rdma4j.spi.WorkRequest;
@@ -389,15 +390,35 @@ final class ConnectionState implements EndpointHandler {
             ep.postSend(postBatch, 0, n);
             posted += n;
         } catch (RuntimeException e) {
-            // Nothing of this batch reached the device: give the slots back and fail the callers.
             RdmaException err = e instanceof RdmaException re ? re : new RdmaException("posting failed: " + e.getMessage(), e);
-            for (int i = 0; i < n; i++) {
+            // What did not reach the device gives its slot and lend back and fails its caller.
+            int reached = e instanceof PartialPostException p ? Math.min(p.posted(), n) : 0;
+            for (int i = reached; i < n; i++) {
                 OpSlot s = slots[OpSlot.slotIndex(postBatch[i].wrId())];
                 failSlotLocked(s, err);
+            }
+            if (reached > 0) {
+                postedInPart(reached, err);
             }
             if (expected == 1) {
                 throw err;
             }
+        }
+    }
+
+    /**
+     * The device took the first {@code reached} requests of a post list and refused the rest.
+     * Those it took may be reading or writing their memory now, so their slots and lends stay
+     * until each completes. They were posted unsignaled, for the refused last one to report
+     * them, so only a flush will: the connection fails, the device flushes what it holds, and
+     * close gives back, after the endpoint is gone, whatever did not report. Caller holds postLock.
+     */
+    private void postedInPart(int reached, RdmaException err) {
+        posted += reached;
+        if (broken == null) {
+            enterErrorLocked(new ConnectionClosedException("the device took " + reached
+                    + " requests of a post list and refused the rest; the connection is failed so that they flush: "
+                    + err.getMessage(), err));
         }
     }
 

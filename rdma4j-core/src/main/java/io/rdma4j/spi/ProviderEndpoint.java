@@ -24,6 +24,8 @@ public interface ProviderEndpoint extends AutoCloseable {
      * @param requests descriptors, read before this returns
      * @param offset the first to post
      * @param count how many
+     * @throws PartialPostException when the device took the first {@code posted()} requests and
+     *     refused the rest; any other exception means it took none
      */
     void postSend(WorkRequest[] requests, int offset, int count);
 

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * the signaled one after it flushes. A provider's test calls {@link #run} with its own device.
  */
 public final class SelectiveSignalingCheck {
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final Duration PATIENCE = SpiPair.PATIENCE;
 
     private SelectiveSignalingCheck() {
     }
@@ -50,23 +50,11 @@ public final class SelectiveSignalingCheck {
      * @throws Exception when the check fails or setting up does
      */
     public static void run(RdmaProvider provider, ProviderConfig config, String host) throws Exception {
-        try (Arena arena = Arena.ofShared(); ProviderDevice sd = provider.open(config); ProviderDevice cd = provider.open(config)) {
-            CompletionQueue sq = sd.createCompletionQueue(64);
-            CompletionQueue cq = cd.createCompletionQueue(64);
-            EndpointHandler quiet = new EndpointHandler() {
-                @Override
-                public void onControlMessage(MemorySegment message) {
-                }
-
-                @Override
-                public void onDisconnected(Throwable cause) {
-                }
-            };
-            ProviderListener l = sd.listen(new InetSocketAddress(host, 0), 8);
-            CompletableFuture<ProviderEndpoint> acc = CompletableFuture.supplyAsync(
-                    () -> l.accept(new EndpointSpec(sq, sq, 16, 16, quiet), PATIENCE));
-            ProviderEndpoint c = cd.connect(l.localAddress(), new EndpointSpec(cq, cq, 16, 16, quiet), PATIENCE);
-            ProviderEndpoint s = acc.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        try (Arena arena = Arena.ofShared(); SpiPair pair = SpiPair.connect(provider, config, host)) {
+            ProviderEndpoint c = pair.client();
+            ProviderEndpoint s = pair.server();
+            CompletionQueue cq = pair.clientCq();
+            ProviderDevice cd = pair.clientDevice();
             assertTrue(c.selectiveSignaling(), "the provider claims selective signaling");
 
             MemorySegment target = arena.allocate(4096, 4096);
@@ -109,20 +97,13 @@ public final class SelectiveSignalingCheck {
             assertEquals(0x1003L, target.get(ValueLayout.JAVA_LONG, 24), "the unsignaled WRITE before the failure landed");
             assertEquals(0, awaitCompletions(cq, 0).size(), "no completion for the successful unsignaled WRITE");
 
-            c.disconnect();
-            c.close();
-            s.disconnect();
-            s.close();
-            l.close();
             local.close();
             granted.close();
-            sq.close();
-            cq.close();
         }
     }
 
     /** Polls until {@code n} completions came, then 200 ms more to catch any extra one. */
-    private static List<Wc> awaitCompletions(CompletionQueue q, int n) throws InterruptedException {
+    static List<Wc> awaitCompletions(CompletionQueue q, int n) throws InterruptedException {
         List<Wc> got = new ArrayList<>();
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         long settle = Long.MAX_VALUE;

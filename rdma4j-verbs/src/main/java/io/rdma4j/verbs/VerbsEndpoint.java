@@ -11,6 +11,7 @@ import io.rdma4j.ffi.RecvWr;
 import io.rdma4j.ffi.SendWr;
 import io.rdma4j.spi.EndpointSpec;
 import io.rdma4j.spi.MemoryRegistration;
+import io.rdma4j.spi.PartialPostException;
 import io.rdma4j.spi.ProviderEndpoint;
 import io.rdma4j.spi.WorkRequest;
 import java.lang.foreign.Arena;
@@ -173,8 +174,12 @@ final class VerbsEndpoint implements ProviderEndpoint {
             int rc = qp.postSendCritical(sendWr);
             if (rc != 0) {
                 int bad = sendWr.indexOf(qp.badSendWr());
-                throw new RdmaException("ibv_post_send failed: " + Errno.name(rc) + " (" + rc + ") "
-                        + Errno.describe(rc) + (bad > 0 ? "; the first " + bad + " of " + count + " were posted" : ""));
+                String why = "ibv_post_send failed: " + Errno.name(rc) + " (" + rc + ") " + Errno.describe(rc);
+                if (bad > 0) {
+                    // the WRs before bad_wr are on the send queue: the core must keep their memory lent
+                    throw new PartialPostException(why + "; the first " + bad + " of " + count + " were posted", bad);
+                }
+                throw new RdmaException(why);
             }
         }
     }

@@ -1,0 +1,225 @@
+package io.rdma4j.testkit;
+
+import io.rdma4j.spi.CompletionQueue;
+import io.rdma4j.spi.DeviceDescription;
+import io.rdma4j.spi.DeviceLimits;
+import io.rdma4j.spi.EndpointSpec;
+import io.rdma4j.spi.MemoryRegistration;
+import io.rdma4j.spi.PartialPostException;
+import io.rdma4j.spi.ProviderAvailability;
+import io.rdma4j.spi.ProviderConfig;
+import io.rdma4j.spi.ProviderDevice;
+import io.rdma4j.spi.ProviderEndpoint;
+import io.rdma4j.spi.ProviderListener;
+import io.rdma4j.spi.RdmaProvider;
+import io.rdma4j.spi.WorkRequest;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A provider for fault tests only: the real provider named by the property {@code inner}
+ * ({@code RdmaOptions.properties(Map.of("inner", "tcp"))}), whose connecting endpoints can be
+ * made to take only part of a post list, as {@code ibv_post_send} may. Everything else, and
+ * every real effect, is the inner provider's. Never chosen by {@code auto}.
+ */
+public final class PostFaultProvider implements RdmaProvider {
+    /** The name to open it by. */
+    public static final String NAME = "post-fault";
+    private static final AtomicInteger REFUSE_FROM = new AtomicInteger(-1);
+    private static final AtomicReference<CountDownLatch> DISCONNECT_GATE = new AtomicReference<>();
+
+    /** For {@link ServiceLoader}. */
+    public PostFaultProvider() {}
+
+    /**
+     * Arms a one-shot fault: the next post list of more than {@code posted} send-side requests,
+     * on an endpoint this provider connected, posts its first {@code posted} to the inner
+     * provider and refuses the rest with {@link PartialPostException}. Until
+     * {@link #release()}, those endpoints' {@code disconnect} waits, so a test sees the state
+     * between the refusal and the flush.
+     *
+     * @param posted how many requests of the list reach the device (at least 1)
+     */
+    public static void refuseNextPostAfter(int posted) {
+        if (posted < 1) {
+            throw new IllegalArgumentException("posted must be at least 1");
+        }
+        DISCONNECT_GATE.set(new CountDownLatch(1));
+        REFUSE_FROM.set(posted);
+    }
+
+    /** Lets held and later disconnects through and disarms a fault not yet used. */
+    public static void release() {
+        REFUSE_FROM.set(-1);
+        CountDownLatch gate = DISCONNECT_GATE.getAndSet(null);
+        if (gate != null) {
+            gate.countDown();
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int priority() {
+        return Integer.MIN_VALUE;
+    }
+
+    @Override
+    public ProviderAvailability probe(ProviderConfig config) {
+        String inner = config.property("inner", null);
+        if (inner == null) {
+            return ProviderAvailability.no("a test-only wrapper; it needs the property inner (the provider to wrap)",
+                    "open it with RdmaOptions.properties(Map.of(\"inner\", \"tcp\"))");
+        }
+        return inner(inner).probe(innerConfig(config, inner));
+    }
+
+    @Override
+    public ProviderDevice open(ProviderConfig config) {
+        String inner = config.property("inner", "");
+        return new Device(inner(inner).open(innerConfig(config, inner)));
+    }
+
+    @Override
+    public List<DeviceDescription> describeDevices() {
+        return List.of();
+    }
+
+    private static RdmaProvider inner(String name) {
+        return ServiceLoader.load(RdmaProvider.class, PostFaultProvider.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(p -> p.name().equals(name) && !p.name().equals(NAME))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no provider named '" + name + "' to wrap"));
+    }
+
+    /** The inner provider's own {@code rdma4j.<inner>.*} system properties, then the options' ones. */
+    private static ProviderConfig innerConfig(ProviderConfig c, String inner) {
+        Map<String, String> props = new HashMap<>();
+        String prefix = "rdma4j." + inner + ".";
+        System.getProperties().forEach((k, v) -> {
+            if (k instanceof String s && s.startsWith(prefix)) {
+                props.put(s.substring(prefix.length()), String.valueOf(v));
+            }
+        });
+        props.putAll(c.properties());
+        props.remove("inner");
+        return new ProviderConfig(c.device(), c.port(), c.gidIndex(), c.rnrRetry(), c.rnrDelay(), c.retryCount(),
+                c.ackTimeout(), props);
+    }
+
+    private record Device(ProviderDevice inner) implements ProviderDevice {
+        @Override
+        public String providerName() {
+            return NAME;
+        }
+
+        @Override
+        public String deviceName() {
+            return inner.deviceName();
+        }
+
+        @Override
+        public DeviceLimits limits() {
+            return inner.limits();
+        }
+
+        @Override
+        public MemoryRegistration register(MemorySegment segment, int access) {
+            return inner.register(segment, access);
+        }
+
+        @Override
+        public CompletionQueue createCompletionQueue(int capacity) {
+            return inner.createCompletionQueue(capacity);
+        }
+
+        @Override
+        public ProviderListener listen(InetSocketAddress address, int backlog) {
+            return inner.listen(address, backlog); // accepted endpoints are the inner provider's own
+        }
+
+        @Override
+        public ProviderEndpoint connect(InetSocketAddress remote, EndpointSpec spec, Duration timeout) {
+            return new Endpoint(inner.connect(remote, spec, timeout));
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    private record Endpoint(ProviderEndpoint inner) implements ProviderEndpoint {
+        @Override
+        public void postSend(WorkRequest[] requests, int offset, int count) {
+            int from = REFUSE_FROM.get();
+            if (from > 0 && count > from && REFUSE_FROM.compareAndSet(from, -1)) {
+                inner.postSend(requests, offset, from);
+                throw new PartialPostException("refused by " + NAME + " (a test fault): the first " + from + " of "
+                        + count + " were posted", from);
+            }
+            inner.postSend(requests, offset, count);
+        }
+
+        @Override
+        public boolean selectiveSignaling() {
+            return inner.selectiveSignaling();
+        }
+
+        @Override
+        public void postReceive(WorkRequest[] requests, int offset, int count) {
+            inner.postReceive(requests, offset, count);
+        }
+
+        @Override
+        public MemoryRegistration registerForPeer(MemorySegment segment, int access) {
+            return inner.registerForPeer(segment, access);
+        }
+
+        @Override
+        public void sendControl(MemorySegment message) {
+            inner.sendControl(message);
+        }
+
+        @Override
+        public void disconnect() {
+            CountDownLatch gate = DISCONNECT_GATE.get();
+            if (gate != null) {
+                try {
+                    gate.await(60, TimeUnit.SECONDS); // bounded: a test that forgets release() still ends
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            inner.disconnect();
+        }
+
+        @Override
+        public InetSocketAddress localAddress() {
+            return inner.localAddress();
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return inner.remoteAddress();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+}
