@@ -7,7 +7,6 @@ import io.rdma4j.spi.ProviderConfig;
 import io.rdma4j.spi.RdmaProvider;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -40,13 +39,7 @@ public final class Providers {
      * @return the configuration
      */
     public static ProviderConfig config(RdmaOptions o, String providerName) {
-        Map<String, String> props = new HashMap<>();
-        String prefix = "rdma4j." + providerName + ".";
-        System.getProperties().forEach((k, v) -> {
-            if (k instanceof String s && s.startsWith(prefix)) {
-                props.put(s.substring(prefix.length()), String.valueOf(v));
-            }
-        });
+        Map<String, String> props = ProviderConfig.systemProperties(providerName);
         props.putAll(o.properties());
         return new ProviderConfig(o.device(), o.port(), o.gidIndex(), o.rnrRetry(), o.rnrDelay(), o.retryCount(),
                 o.ackTimeout(), props);

@@ -1,6 +1,7 @@
 package io.rdma4j.spi;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -20,6 +21,24 @@ public record ProviderConfig(String device, int port, int gidIndex, int rnrRetry
     /** Defensive copy. */
     public ProviderConfig {
         properties = Map.copyOf(properties);
+    }
+
+    /**
+     * The {@code rdma4j.<provider>.<name>} system properties, keyed by name: the settings a
+     * provider is opened with where the options do not set them.
+     *
+     * @param providerName the provider's name
+     * @return a new mutable map
+     */
+    public static Map<String, String> systemProperties(String providerName) {
+        Map<String, String> props = new HashMap<>();
+        String prefix = "rdma4j." + providerName + ".";
+        System.getProperties().forEach((k, v) -> {
+            if (k instanceof String s && s.startsWith(prefix)) {
+                props.put(s.substring(prefix.length()), String.valueOf(v));
+            }
+        });
+        return props;
     }
 
     /**

@@ -16,7 +16,6 @@ import io.rdma4j.spi.WorkRequest;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -107,13 +106,7 @@ public final class PostFaultProvider implements RdmaProvider {
 
     /** The inner provider's own {@code rdma4j.<inner>.*} system properties, then the options' ones. */
     private static ProviderConfig innerConfig(ProviderConfig c, String inner) {
-        Map<String, String> props = new HashMap<>();
-        String prefix = "rdma4j." + inner + ".";
-        System.getProperties().forEach((k, v) -> {
-            if (k instanceof String s && s.startsWith(prefix)) {
-                props.put(s.substring(prefix.length()), String.valueOf(v));
-            }
-        });
+        Map<String, String> props = ProviderConfig.systemProperties(inner);
         props.putAll(c.properties());
         props.remove("inner");
         return new ProviderConfig(c.device(), c.port(), c.gidIndex(), c.rnrRetry(), c.rnrDelay(), c.retryCount(),
