@@ -55,8 +55,8 @@ public final class PartialPostCheck {
             PartialPostException e = assertThrows(PartialPostException.class, () -> pair.client().postSend(wrs, 0, 4),
                     "a list whose third request is a misaligned atomic");
             assertEquals(2, e.posted(), "the requests before the bad one were posted: " + e.getMessage());
-            assertEquals(List.of(new SelectiveSignalingCheck.Wc(1, 0), new SelectiveSignalingCheck.Wc(2, 0)),
-                    SelectiveSignalingCheck.awaitCompletions(pair.clientCq(), 2), "the two posted WRITEs, and nothing else");
+            assertEquals(List.of(new SpiPair.Wc(1, 0), new SpiPair.Wc(2, 0)),
+                    pair.awaitClientCompletions(2), "the two posted WRITEs, and nothing else");
             assertEquals(0x2000L, target.get(ValueLayout.JAVA_LONG, 0), "the first WRITE landed");
             assertEquals(0x2001L, target.get(ValueLayout.JAVA_LONG, 8), "the second WRITE landed");
             assertEquals(0, target.get(ValueLayout.JAVA_LONG, 24), "the WRITE after the refused atomic landed");

@@ -5,26 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rdma4j.WcStatus;
 import io.rdma4j.spi.AccessFlags;
-import io.rdma4j.spi.CompletionQueue;
-import io.rdma4j.spi.EndpointHandler;
-import io.rdma4j.spi.EndpointSpec;
 import io.rdma4j.spi.MemoryRegistration;
 import io.rdma4j.spi.ProviderConfig;
 import io.rdma4j.spi.ProviderDevice;
 import io.rdma4j.spi.ProviderEndpoint;
-import io.rdma4j.spi.ProviderListener;
 import io.rdma4j.spi.RdmaProvider;
 import io.rdma4j.spi.WorkOpcode;
 import io.rdma4j.spi.WorkRequest;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What the core relies on when a provider claims {@link ProviderEndpoint#selectiveSignaling}, checked
@@ -33,13 +24,8 @@ import java.util.concurrent.TimeUnit;
  * the signaled one after it flushes. A provider's test calls {@link #run} with its own device.
  */
 public final class SelectiveSignalingCheck {
-    private static final Duration PATIENCE = SpiPair.PATIENCE;
-
     private SelectiveSignalingCheck() {
     }
-
-    /** One completion as the provider reported it. */
-    public record Wc(long wrId, int status) {}
 
     /**
      * Connects two endpoints of {@code provider} on {@code host} and checks the semantics.
@@ -53,7 +39,6 @@ public final class SelectiveSignalingCheck {
         try (Arena arena = Arena.ofShared(); SpiPair pair = SpiPair.connect(provider, config, host)) {
             ProviderEndpoint c = pair.client();
             ProviderEndpoint s = pair.server();
-            CompletionQueue cq = pair.clientCq();
             ProviderDevice cd = pair.clientDevice();
             assertTrue(c.selectiveSignaling(), "the provider claims selective signaling");
 
@@ -77,7 +62,7 @@ public final class SelectiveSignalingCheck {
             wrs[0].unsignaled();
             wrs[1].unsignaled();
             c.postSend(wrs, 0, 3);
-            assertEquals(List.of(new Wc(3, 0)), awaitCompletions(cq, 1), "only the signaled request reports");
+            assertEquals(List.of(new SpiPair.Wc(3, 0)), pair.awaitClientCompletions(1), "only the signaled request reports");
             for (int i = 0; i < 3; i++) {
                 assertEquals(0x1000L + i, target.get(ValueLayout.JAVA_LONG, 8L * i), "WRITE " + (i + 1) + " landed");
             }
@@ -92,29 +77,13 @@ public final class SelectiveSignalingCheck {
             wrs[0].unsignaled();
             wrs[1].unsignaled();
             c.postSend(wrs, 0, 3);
-            assertEquals(List.of(new Wc(5, WcStatus.REM_ACCESS_ERR.code()), new Wc(6, WcStatus.WR_FLUSH_ERR.code())),
-                    awaitCompletions(cq, 2), "the failed unsignaled request, then the flushed signaled one");
+            assertEquals(List.of(new SpiPair.Wc(5, WcStatus.REM_ACCESS_ERR.code()), new SpiPair.Wc(6, WcStatus.WR_FLUSH_ERR.code())),
+                    pair.awaitClientCompletions(2), "the failed unsignaled request, then the flushed signaled one");
             assertEquals(0x1003L, target.get(ValueLayout.JAVA_LONG, 24), "the unsignaled WRITE before the failure landed");
-            assertEquals(0, awaitCompletions(cq, 0).size(), "no completion for the successful unsignaled WRITE");
+            assertEquals(0, pair.awaitClientCompletions(0).size(), "no completion for the successful unsignaled WRITE");
 
             local.close();
             granted.close();
         }
-    }
-
-    /** Polls until {@code n} completions came, then 200 ms more to catch any extra one. */
-    static List<Wc> awaitCompletions(CompletionQueue q, int n) throws InterruptedException {
-        List<Wc> got = new ArrayList<>();
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        long settle = Long.MAX_VALUE;
-        while (System.nanoTime() < Math.min(deadline, settle)) {
-            if (q.poll((id, st, op, len, imm, hasImm, vendor) -> got.add(new Wc(id, st)), 16) == 0) {
-                q.await(TimeUnit.MILLISECONDS.toNanos(20));
-            }
-            if (got.size() >= n && settle == Long.MAX_VALUE) {
-                settle = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
-            }
-        }
-        return got;
     }
 }

@@ -11,6 +11,8 @@ import io.rdma4j.spi.RdmaProvider;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -28,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  */
 record SpiPair(ProviderDevice serverDevice, ProviderDevice clientDevice, CompletionQueue serverCq, CompletionQueue clientCq,
                ProviderListener listener, ProviderEndpoint server, ProviderEndpoint client) implements AutoCloseable {
-    /** How long connecting may take. */
+    /** How long connecting, or waiting for completions, may take. */
     static final Duration PATIENCE = Duration.ofSeconds(30);
 
     /**
@@ -60,6 +62,32 @@ record SpiPair(ProviderDevice serverDevice, ProviderDevice clientDevice, Complet
         ProviderEndpoint c = cd.connect(l.localAddress(), new EndpointSpec(cq, cq, 16, 16, quiet), PATIENCE);
         ProviderEndpoint s = acc.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         return new SpiPair(sd, cd, sq, cq, l, s, c);
+    }
+
+    /** One completion as the provider reported it. */
+    record Wc(long wrId, int status) {}
+
+    /**
+     * Polls the client's queue until {@code n} completions came, then 200 ms more to catch any
+     * extra one, at most {@link #PATIENCE}.
+     *
+     * @param n how many to wait for
+     * @return every completion polled, in order
+     * @throws InterruptedException when interrupted while waiting
+     */
+    List<Wc> awaitClientCompletions(int n) throws InterruptedException {
+        List<Wc> got = new ArrayList<>();
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        long settle = Long.MAX_VALUE;
+        while (System.nanoTime() < Math.min(deadline, settle)) {
+            if (clientCq.poll((id, st, op, len, imm, hasImm, vendor) -> got.add(new Wc(id, st)), 16) == 0) {
+                clientCq.await(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            if (got.size() >= n && settle == Long.MAX_VALUE) {
+                settle = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+            }
+        }
+        return got;
     }
 
     /** Endpoints first, then the listener, the queues and the devices. */
