@@ -9,7 +9,7 @@ module io.rdma4j.testkit {
 
     exports io.rdma4j.testkit;
     uses io.rdma4j.testkit.ContractProfile;
-    uses io.rdma4j.spi.RdmaProvider; // PostFaultProvider finds the provider it wraps
-    provides io.rdma4j.spi.RdmaProvider with io.rdma4j.testkit.PostFaultProvider;
+    uses io.rdma4j.spi.RdmaProvider; // FaultProvider finds the provider it wraps
+    provides io.rdma4j.spi.RdmaProvider with io.rdma4j.testkit.FaultProvider;
     opens io.rdma4j.testkit to org.junit.platform.commons;
 }

@@ -17,13 +17,21 @@ public interface Grant extends AutoCloseable {
     /** What the peer may do. */
     Access access();
 
-    /** Lease time left; zero once revoked or expired. */
+    /** Lease time left; zero once the deadline passed or a revocation began. */
     Duration remainingLease();
 
-    /** Whether the peer can still use it. */
+    /**
+     * Whether the peer can still use it: true until its registration is gone. When the lease
+     * ends, that is moments after {@link #remainingLease()} reaches zero, once the library's
+     * timer has revoked it; when it is false, no access of the peer's can land any more.
+     */
     boolean isActive();
 
-    /** Revokes now; idempotent. The peer is told, but the revocation does not wait for it. */
+    /**
+     * Revokes now; idempotent. Returns once the peer's key is dead, also when the lease timer,
+     * the peer's release or a close is revoking it at the same moment. The peer is told, but
+     * the revocation does not wait for the peer.
+     */
     void revoke();
 
     /** Same as {@link #revoke()}. */

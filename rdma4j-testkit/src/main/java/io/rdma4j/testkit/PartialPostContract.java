@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * names it): the requests it took may be reading their memory, so that memory stays lent until
  * they report or the connection is gone, and the connection fails so that they flush; the
  * requests it refused fail at once and give their memory back. The client runs the provider
- * under test through {@link PostFaultProvider}, which makes the refusal happen on demand.
+ * under test through {@link FaultProvider}, which makes the refusal happen on demand.
  */
 public abstract class PartialPostContract extends ContractSupport {
     /** For a provider's subclass. */
@@ -39,7 +39,7 @@ public abstract class PartialPostContract extends ContractSupport {
 
     @AfterEach
     void disarm() {
-        PostFaultProvider.release();
+        FaultProvider.release();
     }
 
     @Test
@@ -48,7 +48,7 @@ public abstract class PartialPostContract extends ContractSupport {
         RdmaContext server = openContext();
         // the client: the provider under test behind the fault wrapper; a short operation
         // timeout bounds how long close waits for requests that will never report
-        RdmaContext client = track(Rdma.open(options(b -> b.provider(PostFaultProvider.NAME)
+        RdmaContext client = track(Rdma.open(options(b -> b.provider(FaultProvider.NAME)
                 .properties(Map.of("inner", provider())).operationTimeout(Duration.ofSeconds(2)))));
         Pair pair = connect(server, client);
         LocalMr target = allocate(server, 4 * PART);
@@ -63,7 +63,7 @@ public abstract class PartialPostContract extends ContractSupport {
             writes.write(mem.slice((long) i * PART, PART), remote.slice((long) i * PART, PART));
         }
 
-        PostFaultProvider.refuseNextPostAfter(2); // the first two WRITEs reach the device, the last two do not
+        FaultProvider.refuseNextPostAfter(2); // the first two WRITEs reach the device, the last two do not
         CompletableFuture<Void> done = writes.submitAsync();
 
         // The device took two WRITEs: their source stays lent (the CPU may read it, not write it).
@@ -80,7 +80,7 @@ public abstract class PartialPostContract extends ContractSupport {
         assertFalse(done.isDone(), "the batch reported while two of its WRITEs were still on the device");
 
         // Once the endpoint is gone the device can no longer touch the memory: it comes back.
-        PostFaultProvider.release();
+        FaultProvider.release();
         Connection c = pair.client();
         c.close();
         // The batch reports the first failure to arrive: the refusal (delivered off the lock, on

@@ -27,17 +27,20 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A provider for fault tests only: the real provider named by the property {@code inner}
  * ({@code RdmaOptions.properties(Map.of("inner", "tcp"))}), whose connecting endpoints can be
- * made to take only part of a post list, as {@code ibv_post_send} may. Everything else, and
- * every real effect, is the inner provider's. Never chosen by {@code auto}.
+ * made to take only part of a post list, as {@code ibv_post_send} may, or to hold a
+ * deregistration of memory granted to the peer, so that a test can race others against it.
+ * Everything else, and every real effect, is the inner provider's. Never chosen by
+ * {@code auto}.
  */
-public final class PostFaultProvider implements RdmaProvider {
+public final class FaultProvider implements RdmaProvider {
     /** The name to open it by. */
-    public static final String NAME = "post-fault";
+    public static final String NAME = "fault";
     private static final AtomicInteger REFUSE_FROM = new AtomicInteger(-1);
     private static final AtomicReference<CountDownLatch> DISCONNECT_GATE = new AtomicReference<>();
+    private static final AtomicReference<HeldDeregistration> HELD_DEREGISTRATION = new AtomicReference<>();
 
     /** For {@link ServiceLoader}. */
-    public PostFaultProvider() {}
+    public FaultProvider() {}
 
     /**
      * Arms a one-shot fault: the next post list of more than {@code posted} send-side requests,
@@ -56,14 +59,43 @@ public final class PostFaultProvider implements RdmaProvider {
         REFUSE_FROM.set(posted);
     }
 
-    /** Lets held and later disconnects through and disarms a fault not yet used. */
+    /**
+     * Arms a one-shot fault: the next deregistration of memory that an endpoint this provider
+     * connected registered for its peer (a grant's revocation) waits before it reaches the inner
+     * provider, until {@link #release()}. Meanwhile the peer's key still works.
+     *
+     * @return counted down when a deregistration is being held
+     */
+    public static CountDownLatch holdNextPeerDeregistration() {
+        HeldDeregistration h = new HeldDeregistration(new CountDownLatch(1), new CountDownLatch(1));
+        HELD_DEREGISTRATION.set(h);
+        return h.holding();
+    }
+
+    /** Lets held and later disconnects and deregistrations through, and disarms a fault not yet used. */
     public static void release() {
         REFUSE_FROM.set(-1);
         CountDownLatch gate = DISCONNECT_GATE.getAndSet(null);
         if (gate != null) {
             gate.countDown();
         }
+        HeldDeregistration h = HELD_DEREGISTRATION.getAndSet(null);
+        if (h != null) {
+            h.gate().countDown();
+        }
     }
+
+    /** Waits on a test's gate, bounded: a test that forgets {@link #release()} still ends. */
+    private static void pass(CountDownLatch gate) {
+        try {
+            gate.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** An armed or engaged hold of a deregistration: signalled when engaged, passed when released. */
+    private record HeldDeregistration(CountDownLatch holding, CountDownLatch gate) {}
 
     @Override
     public String name() {
@@ -97,7 +129,7 @@ public final class PostFaultProvider implements RdmaProvider {
     }
 
     private static RdmaProvider inner(String name) {
-        return ServiceLoader.load(RdmaProvider.class, PostFaultProvider.class.getClassLoader()).stream()
+        return ServiceLoader.load(RdmaProvider.class, FaultProvider.class.getClassLoader()).stream()
                 .map(ServiceLoader.Provider::get)
                 .filter(p -> p.name().equals(name) && !p.name().equals(NAME))
                 .findFirst()
@@ -179,7 +211,7 @@ public final class PostFaultProvider implements RdmaProvider {
 
         @Override
         public MemoryRegistration registerForPeer(MemorySegment segment, int access) {
-            return inner.registerForPeer(segment, access);
+            return new PeerRegistration(inner.registerForPeer(segment, access));
         }
 
         @Override
@@ -191,11 +223,7 @@ public final class PostFaultProvider implements RdmaProvider {
         public void disconnect() {
             CountDownLatch gate = DISCONNECT_GATE.get();
             if (gate != null) {
-                try {
-                    gate.await(60, TimeUnit.SECONDS); // bounded: a test that forgets release() still ends
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                pass(gate);
             }
             inner.disconnect();
         }
@@ -212,6 +240,39 @@ public final class PostFaultProvider implements RdmaProvider {
 
         @Override
         public void close() {
+            inner.close();
+        }
+    }
+
+    /** Memory registered for the peer, whose deregistration a test may hold. */
+    private record PeerRegistration(MemoryRegistration inner) implements MemoryRegistration {
+        @Override
+        public MemorySegment segment() {
+            return inner.segment();
+        }
+
+        @Override
+        public int lkey() {
+            return inner.lkey();
+        }
+
+        @Override
+        public int rkey() {
+            return inner.rkey();
+        }
+
+        @Override
+        public int access() {
+            return inner.access();
+        }
+
+        @Override
+        public void close() {
+            HeldDeregistration h = HELD_DEREGISTRATION.get();
+            if (h != null && h.holding().getCount() > 0) {
+                h.holding().countDown(); // one-shot: a second deregistration is not held
+                pass(h.gate());
+            }
             inner.close();
         }
     }
