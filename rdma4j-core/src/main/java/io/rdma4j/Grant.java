@@ -31,6 +31,10 @@ public interface Grant extends AutoCloseable {
      * Revokes now; idempotent. Returns once the peer's key is dead, also when the lease timer,
      * the peer's release or a close is revoking it at the same moment. The peer is told, but
      * the revocation does not wait for the peer.
+     *
+     * @throws RdmaException when the registration could not be deregistered (the device refused):
+     *     the peer is told, but its key may still work, so the grant stays active and its memory
+     *     is never reused
      */
     void revoke();
 

@@ -138,7 +138,13 @@ public interface LocalMr extends AutoCloseable {
     /** Whether the handle is still usable. */
     boolean isOpen();
 
-    /** Gives the memory back once nothing lends it; revokes its grants first. Idempotent. */
+    /**
+     * Gives the memory back once nothing lends it; revokes its grants first. Idempotent.
+     *
+     * @throws RdmaException when a grant of it could not be deregistered; the handle is closed
+     *     anyway, its other grants are revoked, and this memory is never reused, since the peer
+     *     may still reach it
+     */
     @Override
     void close();
 }

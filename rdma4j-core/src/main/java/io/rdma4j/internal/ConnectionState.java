@@ -913,15 +913,32 @@ final class ConnectionState implements EndpointHandler {
         }
         given.put(grantId, g);
         grantsGiven.incrementAndGet();
-        g.expiry(context.scheduler().schedule(() -> g.revoke(true), leaseNanos, TimeUnit.NANOSECONDS));
+        g.expiry(context.scheduler().schedule(() -> revokeInBackground(g, true), leaseNanos, TimeUnit.NANOSECONDS));
         try {
             sendControl(ControlMessage.grant(grantId, requestId, seg.address(), length, reg.rkey(),
                     access.bits(), leaseNanos));
         } catch (RuntimeException e) {
-            g.revoke(false);
+            try {
+                g.revoke(false);
+            } catch (RuntimeException r) {
+                e.addSuppressed(r);
+            }
             throw e;
         }
         return g;
+    }
+
+    /**
+     * Revokes where nobody waits for the outcome (the lease timer, the peer's release, a close).
+     * A failed deregistration was logged by the grant, which keeps its memory out of use; the
+     * caller goes on with the rest of its work.
+     */
+    private static void revokeInBackground(GrantState g, boolean tellPeer) {
+        try {
+            g.revoke(tellPeer);
+        } catch (RuntimeException e) {
+            // logged by GrantState.revoke; nothing else to do here
+        }
     }
 
     /** A grant of this side ended (revoked, expired, released, or the connection went away). */
@@ -1148,7 +1165,7 @@ final class ConnectionState implements EndpointHandler {
                 case ControlMessage.RELEASE -> {
                     GrantState g = given.get(m.id());
                     if (g != null) {
-                        context.executor().execute(() -> g.revoke(false));
+                        context.executor().execute(() -> revokeInBackground(g, false));
                     }
                 }
                 case ControlMessage.REVOKED -> {
@@ -1298,7 +1315,7 @@ final class ConnectionState implements EndpointHandler {
             closed = true;
         }
         for (GrantState g : List.copyOf(given.values())) {
-            g.revoke(false);
+            revokeInBackground(g, false);
         }
         for (RemoteMrImpl r : held.values()) {
             r.invalidate();

@@ -394,7 +394,15 @@ final class ContextState {
             if (leaked) {
                 r.leak.parentLeaked();
             }
-            r.close();
+            try {
+                r.close();
+            } catch (RuntimeException e) { // a grant that failed to deregister: its memory is kept
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
         }
         scheduler.shutdownNow();
         pool.close();

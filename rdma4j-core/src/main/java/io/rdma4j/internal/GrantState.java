@@ -1,6 +1,7 @@
 package io.rdma4j.internal;
 
 import io.rdma4j.Access;
+import io.rdma4j.RdmaException;
 import io.rdma4j.spi.MemoryRegistration;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
@@ -20,6 +21,10 @@ import java.util.concurrent.ScheduledFuture;
  * deregisters; everyone else waits until that is done, because each of them goes on to rely on
  * it (the region's close gives the memory back to the pool, the user reuses it). A grant is
  * active, that is usable by the peer, until the deregistration is done.
+ *
+ * <p>A deregistration that fails leaves the peer's key working, so the grant stays active for
+ * good and its memory is never reused ({@link MrState#keepForever}): the revoker gets the
+ * failure, the peer is still told, and the rest of the revocation goes on.
  */
 final class GrantState {
     private final ConnectionState connection;
@@ -31,13 +36,20 @@ final class GrantState {
     private final long deadlineNanos;
     /** True when the peer asked for this memory: revoking also frees it. */
     private final boolean ownsMemory;
-    /** Guarded by this: {@link #ACTIVE}, then {@link #REVOKING} (one thread deregisters), then {@link #DEAD}. */
+    private static final System.Logger LOG = System.getLogger("io.rdma4j.grants");
+    /**
+     * Guarded by this: {@link #ACTIVE}, then {@link #REVOKING} (one thread deregisters), then
+     * {@link #DEAD}, or {@link #KEPT} when the deregistration failed.
+     */
     private int phase = ACTIVE;
     private static final int ACTIVE = 0;
     private static final int REVOKING = 1;
     private static final int DEAD = 2;
+    private static final int KEPT = 3;
     /** The thread deregistering, while {@link #REVOKING}: it must not wait for itself. */
     private Thread revoker;
+    /** Why the deregistration failed, once {@link #KEPT}. */
+    private RuntimeException keptBecause;
     private volatile ScheduledFuture<?> expiry;
 
     GrantState(ConnectionState connection, long grantId, MrState memory, long length, Access access,
@@ -68,7 +80,8 @@ final class GrantState {
 
     /**
      * Whether the peer can still use the grant: true until its key is deregistered. Past the
-     * lease's deadline that is until the lease timer has run, moments later.
+     * lease's deadline that is until the lease timer has run, moments later; after a failed
+     * deregistration, for good.
      */
     boolean isActive() {
         return phase() != DEAD;
@@ -88,6 +101,9 @@ final class GrantState {
      * the key is dead, also when another thread's revocation is doing the deregistering.
      *
      * @param tellPeer false when the peer released it or the connection is gone
+     * @throws RdmaException when the deregistration failed, this call's or an earlier one's;
+     *     the grant is then kept active and its memory out of use for good, and the rest of the
+     *     revocation is done
      */
     void revoke(boolean tellPeer) {
         if (!begin()) {
@@ -97,24 +113,37 @@ final class GrantState {
         if (f != null) {
             f.cancel(false);
         }
+        RuntimeException failure = null;
         try {
             registration.close();
+        } catch (RuntimeException e) {
+            failure = e;
+            memory.keepForever(); // before the waiters go on: a racing close must not free it
+            LOG.log(System.Logger.Level.ERROR, "deregistering grant " + grantId + " (" + length + " bytes) failed, so the"
+                    + " peer's key may still work; its memory is kept out of use for the life of the process", e);
         } finally {
-            // Also on failure: a waiter must not hang on a deregistration that will not finish.
-            // The revoker reports the failure; ibv_dereg_mr fails only on a handle it never gave.
-            end();
+            end(failure); // also on failure: no waiter may hang
         }
         memory.removeGrant(this);
         connection.grantRevoked(this, tellPeer);
         if (ownsMemory) {
             memory.close();
         }
+        if (failure != null) {
+            throw kept(failure);
+        }
+    }
+
+    private RdmaException kept(RuntimeException cause) {
+        return new RdmaException("revoking grant " + grantId + " failed to deregister it, so the peer's key may still"
+                + " work; its memory is kept out of use for the life of the process: " + cause.getMessage(), cause);
     }
 
     /**
      * Makes this thread the revoker, or waits for the one there is.
      *
      * @return whether this thread is to deregister
+     * @throws RdmaException when an earlier deregistration failed
      */
     private synchronized boolean begin() {
         if (phase == ACTIVE) {
@@ -135,11 +164,15 @@ final class GrantState {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        if (phase == KEPT) {
+            throw kept(keptBecause); // the key is not dead: no caller may carry on as if it were
+        }
         return false;
     }
 
-    private synchronized void end() {
-        phase = DEAD;
+    private synchronized void end(RuntimeException failure) {
+        phase = failure == null ? DEAD : KEPT;
+        keptBecause = failure;
         revoker = null;
         notifyAll();
     }

@@ -12,7 +12,8 @@ import java.util.List;
  * handle reachable, and so in-flight operations hold the state, not the user's handle.
  *
  * <p>Lifecycle: open; then closed (the handle is unusable) while lends or grants remain; then
- * freed (grants revoked and deregistered first, then the block goes back to the pool).
+ * freed (grants revoked and deregistered first, then the block goes back to the pool). Memory
+ * a grant of which could not be deregistered is never freed ({@link #keepForever}).
  */
 final class MrState {
     private final ContextState context;
@@ -30,6 +31,8 @@ final class MrState {
     private int exclusiveLends;
     private boolean closed;
     private boolean freed;
+    /** A grant of this memory failed to deregister: the peer may still reach it, so it is never reused. */
+    private boolean kept;
     final LeakTracker.Slot leak = new LeakTracker.Slot();
 
     MrState(ContextState context, MemoryPool.Block block) {
@@ -143,7 +146,10 @@ final class MrState {
         grants.remove(g);
     }
 
-    /** Closes the handle: revokes grants now, frees the block once no lend remains. */
+    /**
+     * Closes the handle: revokes grants now, frees the block once no lend remains. Every grant
+     * is revoked even when one fails to deregister; the first such failure is thrown at the end.
+     */
     void close() {
         List<GrantState> toRevoke;
         boolean free;
@@ -159,15 +165,47 @@ final class MrState {
             }
         }
         leak.closed();
+        RuntimeException failure = null;
         for (GrantState g : toRevoke) {
-            g.revoke(true);
+            try {
+                g.revoke(true);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
         }
         if (free) {
             release();
         }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /**
+     * A grant of this memory could not be deregistered, so the peer may still read or write it:
+     * the block never goes back to the pool, and the pool's memory stays allocated past the
+     * pool's close (a pin never taken back), for the life of the process.
+     */
+    void keepForever() {
+        synchronized (this) {
+            if (kept) {
+                return;
+            }
+            kept = true;
+        }
+        context.pool().pin();
     }
 
     private void release() {
+        synchronized (this) {
+            if (kept) {
+                return; // stays counted in use: the peer may still be using it
+            }
+        }
         context.freeBlock(this, block);
     }
 

@@ -1,5 +1,6 @@
 package io.rdma4j.testkit;
 
+import io.rdma4j.RdmaException;
 import io.rdma4j.spi.CompletionQueue;
 import io.rdma4j.spi.DeviceDescription;
 import io.rdma4j.spi.DeviceLimits;
@@ -18,17 +19,21 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A provider for fault tests only: the real provider named by the property {@code inner}
  * ({@code RdmaOptions.properties(Map.of("inner", "tcp"))}), whose connecting endpoints can be
- * made to take only part of a post list, as {@code ibv_post_send} may, or to hold a
- * deregistration of memory granted to the peer, so that a test can race others against it.
+ * made to take only part of a post list, as {@code ibv_post_send} may, or to hold or fail a
+ * deregistration of memory granted to the peer (a test races others against a held one; a
+ * failed one leaves the peer's key working, as a refused {@code ibv_dereg_mr} does).
  * Everything else, and every real effect, is the inner provider's. Never chosen by
  * {@code auto}.
  */
@@ -38,6 +43,9 @@ public final class FaultProvider implements RdmaProvider {
     private static final AtomicInteger REFUSE_FROM = new AtomicInteger(-1);
     private static final AtomicReference<CountDownLatch> DISCONNECT_GATE = new AtomicReference<>();
     private static final AtomicReference<HeldDeregistration> HELD_DEREGISTRATION = new AtomicReference<>();
+    private static final AtomicBoolean FAIL_DEREGISTRATION = new AtomicBoolean();
+    /** Registrations whose deregistration failed on purpose: {@link #release()} deregisters them for real. */
+    private static final Queue<MemoryRegistration> FAILED = new ConcurrentLinkedQueue<>();
 
     /** For {@link ServiceLoader}. */
     public FaultProvider() {}
@@ -72,9 +80,25 @@ public final class FaultProvider implements RdmaProvider {
         return h.holding();
     }
 
-    /** Lets held and later disconnects and deregistrations through, and disarms a fault not yet used. */
+    /**
+     * Arms a one-shot fault: the next deregistration of memory that an endpoint this provider
+     * connected registered for its peer fails with an {@link RdmaException} and leaves the
+     * registration in place, until {@link #release()} deregisters it for real.
+     */
+    public static void failNextPeerDeregistration() {
+        FAIL_DEREGISTRATION.set(true);
+    }
+
+    /**
+     * Lets held and later disconnects and deregistrations through, deregisters what a failed
+     * deregistration left, and disarms a fault not yet used.
+     */
     public static void release() {
         REFUSE_FROM.set(-1);
+        FAIL_DEREGISTRATION.set(false);
+        for (MemoryRegistration r; (r = FAILED.poll()) != null; ) {
+            r.close();
+        }
         CountDownLatch gate = DISCONNECT_GATE.getAndSet(null);
         if (gate != null) {
             gate.countDown();
@@ -268,6 +292,10 @@ public final class FaultProvider implements RdmaProvider {
 
         @Override
         public void close() {
+            if (FAIL_DEREGISTRATION.compareAndSet(true, false)) {
+                FAILED.add(inner);
+                throw new RdmaException("deregistering memory failed: refused by " + NAME + " (a test fault)");
+            }
             HeldDeregistration h = HELD_DEREGISTRATION.get();
             if (h != null && h.holding().getCount() > 0) {
                 h.holding().countDown(); // one-shot: a second deregistration is not held

@@ -9,8 +9,10 @@ import io.rdma4j.Access;
 import io.rdma4j.Grant;
 import io.rdma4j.LeaseExpiredException;
 import io.rdma4j.LocalMr;
+import io.rdma4j.MemoryView;
 import io.rdma4j.Rdma;
 import io.rdma4j.RdmaContext;
+import io.rdma4j.RdmaException;
 import io.rdma4j.RemoteMr;
 import java.time.Duration;
 import java.util.Map;
@@ -22,16 +24,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Revocations that race: the user's {@code revoke}, the lease timer, the peer's release and the
- * region's close may all revoke one grant at once. Only one of them deregisters; the others must
- * not return before that is done, because each relies on the peer's key being dead (the user
- * reuses the memory, the region's close gives it back to the pool for someone else). The
- * granting side runs the provider under test through {@link FaultProvider}, which holds the
- * first revocation inside its deregistration while the test races the others against it.
+ * Revocations under faults. <b>Races:</b> the user's {@code revoke}, the lease timer, the peer's
+ * release and the region's close may all revoke one grant at once. Only one of them
+ * deregisters; the others must not return before that is done, because each relies on the
+ * peer's key being dead (the user reuses the memory, the region's close gives it back to the
+ * pool for someone else). <b>A failed deregistration</b> leaves the peer's key working, so the
+ * memory must never be reused. The granting side runs the provider under test through
+ * {@link FaultProvider}, which holds the first revocation inside its deregistration while the
+ * test races the others against it, or makes the deregistration fail.
  */
-public abstract class ConcurrentRevocationContract extends ContractSupport {
+public abstract class RevocationFaultContract extends ContractSupport {
     /** For a provider's subclass. */
-    protected ConcurrentRevocationContract() {}
+    protected RevocationFaultContract() {}
 
     /** How long a call that must wait is watched: it returning sooner is the failure. */
     private static final Duration STILL_WAITING = Duration.ofMillis(300);
@@ -45,9 +49,15 @@ public abstract class ConcurrentRevocationContract extends ContractSupport {
     private record Granted(RdmaContext granter, Pair pair, LocalMr mem, Grant grant, RemoteMr remote, LocalMr src) {}
 
     private Granted granted() {
+        return granted(track(openGranter()));
+    }
+
+    private RdmaContext openGranter() {
+        return Rdma.open(options(b -> b.provider(FaultProvider.NAME).properties(Map.of("inner", provider()))));
+    }
+
+    private Granted granted(RdmaContext granter) {
         RdmaContext holder = openContext();
-        RdmaContext granter = track(Rdma.open(options(b -> b.provider(FaultProvider.NAME)
-                .properties(Map.of("inner", provider())))));
         Pair pair = connect(holder, granter); // the granter connects: the wrapper wraps connecting endpoints
         LocalMr mem = allocate(granter, 4096);
         Grant grant = pair.client().grant(mem.slice(0, 4096), Access.REMOTE_ALL, Duration.ofMinutes(10));
@@ -129,5 +139,45 @@ public abstract class ConcurrentRevocationContract extends ContractSupport {
         joinAll(failure, first, close);
         assertFalse(g.grant().isActive(), "a revoked grant is still active");
         eventually("the closed memory goes back to the pool", () -> CoreProbe.poolBytesInUse(g.granter()) < inUse);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void memoryWhoseGrantCouldNotBeDeregisteredIsNeverReused() {
+        // Not tracked: its pool keeps the memory for good, which the teardown's leak check
+        // would report; this test closes it itself.
+        RdmaContext granter = openGranter();
+        try {
+            Granted g = granted(granter);
+            long kept = g.remote().address();
+            FaultProvider.failNextPeerDeregistration();
+
+            RdmaException e = assertThrows(RdmaException.class, g.grant()::revoke, "a failed deregistration");
+            assertTrue(e.getMessage().contains("kept out of use"), "the failure does not say what became of the memory: " + e);
+            assertTrue(g.grant().isActive(), "a grant whose key may still work says it is not active");
+            eventually("the holder is told of the revocation", () -> !g.remote().isValid());
+            // No second attempt, and no pretending: each later revoke() says the key may still work.
+            assertThrows(RdmaException.class, g.grant()::revoke, "revoking a grant kept after a failed deregistration");
+            assertTrue(g.grant().isActive(), "a grant whose key may still work says it is not active");
+
+            long inUse = CoreProbe.poolBytesInUse(granter);
+            g.mem().close();
+            assertEquals(inUse, CoreProbe.poolBytesInUse(granter), "memory the peer may still reach went back to the pool");
+            // Whatever is allocated next, of the same size, is somewhere else.
+            java.util.List<LocalMr> later = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                LocalMr m = granter.allocate(4096);
+                later.add(m);
+                try (MemoryView v = m.view(0, 4096)) {
+                    long a = v.segment().address();
+                    assertTrue(a + 4096 <= kept || a >= kept + 4096, "memory the peer may still reach was handed out again");
+                }
+            }
+            later.forEach(LocalMr::close);
+            assertTrue(g.pair().client().isOpen(), "a failed deregistration broke the connection");
+        } finally {
+            FaultProvider.release(); // deregisters for real, so the context closes cleanly
+            granter.close();
+        }
     }
 }
