@@ -1304,13 +1304,28 @@ final class ConnectionState implements EndpointHandler {
                 }
             }
         }
+        // No device access after the endpoint is freed: what is still lent can be given back.
+        // If it cannot be freed, the device may still reach that memory: it is kept for good.
+        boolean deviceDone = true;
         if (ep != null) {
-            ep.close(); // no device access after this: what is still lent can be given back
+            try {
+                ep.close();
+            } catch (RuntimeException e) {
+                deviceDone = false;
+                LOG.log(System.Logger.Level.ERROR, "freeing the endpoint of the connection to " + remoteAddressOrUnknown()
+                        + " failed, so the device may still reach the memory of its unfinished operations; that memory"
+                        + " is kept out of use for the life of the process", e);
+            }
         }
         synchronized (postLock) {
             for (OpSlot s : slots) {
-                failSlotLocked(s, new ConnectionClosedException(
-                        (s.opcode == null ? "operation" : s.opcode.name()) + " did not complete before the connection closed", cause));
+                String what = (s.opcode == null ? "operation" : s.opcode.name()) + " did not complete before the connection closed";
+                if (!deviceDone && s.busy && s.activeLend != null && s.activeLend.owner != null) {
+                    s.activeLend.owner.keepForever(); // stays lent: the CPU may not write what the device may
+                    s.activeLend = null;
+                    what += "; the device may still access its memory, which stays lent for good";
+                }
+                failSlotLocked(s, new ConnectionClosedException(what, cause));
             }
             closed = true;
         }
@@ -1321,7 +1336,11 @@ final class ConnectionState implements EndpointHandler {
             r.invalidate();
         }
         held.clear();
-        context.pool().free(atomicScratch);
+        if (deviceDone) {
+            context.pool().free(atomicScratch);
+        } else {
+            context.pool().pin(); // atomics may still write their results there: never reused, never freed
+        }
         context.connectionClosed(this);
     }
 

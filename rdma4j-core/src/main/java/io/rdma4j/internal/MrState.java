@@ -13,7 +13,7 @@ import java.util.List;
  *
  * <p>Lifecycle: open; then closed (the handle is unusable) while lends or grants remain; then
  * freed (grants revoked and deregistered first, then the block goes back to the pool). Memory
- * a grant of which could not be deregistered is never freed ({@link #keepForever}).
+ * the device may still reach after a failure is never freed ({@link #keepForever}).
  */
 final class MrState {
     private final ContextState context;
@@ -31,7 +31,7 @@ final class MrState {
     private int exclusiveLends;
     private boolean closed;
     private boolean freed;
-    /** A grant of this memory failed to deregister: the peer may still reach it, so it is never reused. */
+    /** The device may still reach this memory (see {@link #keepForever}), so it is never reused. */
     private boolean kept;
     final LeakTracker.Slot leak = new LeakTracker.Slot();
 
@@ -186,9 +186,10 @@ final class MrState {
     }
 
     /**
-     * A grant of this memory could not be deregistered, so the peer may still read or write it:
-     * the block never goes back to the pool, and the pool's memory stays allocated past the
-     * pool's close (a pin never taken back), for the life of the process.
+     * The device may still read or write this memory: a grant of it could not be deregistered,
+     * or the endpoint of an operation that lends it could not be freed. The block never goes
+     * back to the pool, and the pool's memory stays allocated past the pool's close (a pin never
+     * taken back), for the life of the process.
      */
     void keepForever() {
         synchronized (this) {

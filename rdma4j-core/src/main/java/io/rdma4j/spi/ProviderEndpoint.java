@@ -84,7 +84,14 @@ public interface ProviderEndpoint extends AutoCloseable {
     /** The peer's address. */
     InetSocketAddress remoteAddress();
 
-    /** Frees the endpoint after {@link #disconnect}; idempotent. */
+    /**
+     * Frees the endpoint after {@link #disconnect}; idempotent. Once it returns, the device no
+     * longer reads or writes memory for this endpoint's work requests.
+     *
+     * @throws io.rdma4j.RdmaException when the endpoint could not be freed (verbs: its queue pair
+     *     could not be destroyed), so the device may still reach that memory; the provider frees
+     *     what else it can first, and the core keeps the memory of unfinished work for good
+     */
     @Override
     void close();
 }

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +35,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * ({@code RdmaOptions.properties(Map.of("inner", "tcp"))}), whose connecting endpoints can be
  * made to take only part of a post list, as {@code ibv_post_send} may, or to hold or fail a
  * deregistration of memory granted to the peer (a test races others against a held one; a
- * failed one leaves the peer's key working, as a refused {@code ibv_dereg_mr} does).
+ * failed one leaves the peer's key working, as a refused {@code ibv_dereg_mr} does), or to be
+ * stranded: neither disconnected nor freed, as a queue pair {@code ibv_destroy_qp} refuses.
  * Everything else, and every real effect, is the inner provider's. Never chosen by
  * {@code auto}.
  */
@@ -46,6 +49,9 @@ public final class FaultProvider implements RdmaProvider {
     private static final AtomicBoolean FAIL_DEREGISTRATION = new AtomicBoolean();
     /** Registrations whose deregistration failed on purpose: {@link #release()} deregisters them for real. */
     private static final Queue<MemoryRegistration> FAILED = new ConcurrentLinkedQueue<>();
+    private static final AtomicBoolean STRAND = new AtomicBoolean();
+    /** Stranded endpoints, by the wrapper: {@link #release()} disconnects and frees them for real. */
+    private static final Set<Endpoint> STRANDED = ConcurrentHashMap.newKeySet();
 
     /** For {@link ServiceLoader}. */
     public FaultProvider() {}
@@ -90,14 +96,31 @@ public final class FaultProvider implements RdmaProvider {
     }
 
     /**
+     * Arms a one-shot fault: the next endpoint this provider connected to be disconnected is
+     * stranded. Its disconnect does not reach the inner provider, so its work neither flushes
+     * nor stops, and its close throws an {@link RdmaException} without freeing it: the device
+     * may still reach the memory of that work, as when {@code ibv_destroy_qp} fails.
+     * {@link #release()} disconnects and frees it for real.
+     */
+    public static void strandNextEndpoint() {
+        STRAND.set(true);
+    }
+
+    /**
      * Lets held and later disconnects and deregistrations through, deregisters what a failed
-     * deregistration left, and disarms a fault not yet used.
+     * deregistration left, frees stranded endpoints, and disarms a fault not yet used.
      */
     public static void release() {
         REFUSE_FROM.set(-1);
         FAIL_DEREGISTRATION.set(false);
+        STRAND.set(false);
         for (MemoryRegistration r; (r = FAILED.poll()) != null; ) {
             r.close();
+        }
+        for (Endpoint e : List.copyOf(STRANDED)) {
+            STRANDED.remove(e);
+            e.inner().disconnect();
+            e.inner().close();
         }
         CountDownLatch gate = DISCONNECT_GATE.getAndSet(null);
         if (gate != null) {
@@ -245,6 +268,9 @@ public final class FaultProvider implements RdmaProvider {
 
         @Override
         public void disconnect() {
+            if (STRANDED.contains(this) || STRAND.compareAndSet(true, false) && STRANDED.add(this)) {
+                return; // stranded: the device goes on with this endpoint's work
+            }
             CountDownLatch gate = DISCONNECT_GATE.get();
             if (gate != null) {
                 pass(gate);
@@ -264,6 +290,9 @@ public final class FaultProvider implements RdmaProvider {
 
         @Override
         public void close() {
+            if (STRANDED.contains(this)) {
+                throw new RdmaException("freeing the endpoint failed: refused by " + NAME + " (a test fault)");
+            }
             inner.close();
         }
     }

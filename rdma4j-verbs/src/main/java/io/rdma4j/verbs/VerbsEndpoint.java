@@ -335,17 +335,22 @@ final class VerbsEndpoint implements ProviderEndpoint {
             }
         }
         device.events.unregister(this);
+        RdmaException kept = null;
         try {
             VerbsDevice.destroy(qp);
         } catch (RuntimeException e) {
             VerbsDevice.LOG.log(System.Logger.Level.ERROR, "destroying the data queue pair " + qp.qpNum() + " failed;"
                     + " it stays on its completion queue, which cannot be freed: " + e.getMessage());
+            kept = new RdmaException("destroying the data queue pair " + qp.qpNum() + " failed: " + e.getMessage(), e);
         }
         control.close();
         if (cmId != null) {
             VerbsDevice.quietly(cmId::close);
         }
         arena.close();
+        if (kept != null) { // the queue pair's work may still reach memory: the core keeps that memory
+            throw kept;
+        }
     }
 
     @Override
