@@ -15,6 +15,8 @@ import io.rdma4j.RdmaContext;
 import io.rdma4j.RdmaException;
 import io.rdma4j.RemoteMr;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -164,7 +166,7 @@ public abstract class RevocationFaultContract extends ContractSupport {
             g.mem().close();
             assertEquals(inUse, CoreProbe.poolBytesInUse(granter), "memory the peer may still reach went back to the pool");
             // Whatever is allocated next, of the same size, is somewhere else.
-            java.util.List<LocalMr> later = new java.util.ArrayList<>();
+            List<LocalMr> later = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 LocalMr m = granter.allocate(4096);
                 later.add(m);
