@@ -153,7 +153,8 @@ final class GrantState {
         }
         boolean interrupted = false;
         // A deregistration is one bounded system call (tcp: the end of an access in progress);
-        // the revoker itself, re-entering through the memory it closes, does not wait.
+        // the revoker itself, re-entering from inside its deregistration (tcp may abort a stalled
+        // endpoint there, which closes the connection and revokes its grants), does not wait.
         while (phase == REVOKING && revoker != Thread.currentThread()) {
             try {
                 wait();

@@ -338,10 +338,9 @@ final class VerbsEndpoint implements ProviderEndpoint {
         RdmaException kept = null;
         try {
             VerbsDevice.destroy(qp);
-        } catch (RuntimeException e) {
-            VerbsDevice.LOG.log(System.Logger.Level.ERROR, "destroying the data queue pair " + qp.qpNum() + " failed;"
-                    + " it stays on its completion queue, which cannot be freed: " + e.getMessage());
-            kept = new RdmaException("destroying the data queue pair " + qp.qpNum() + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) { // thrown below, once the rest is freed; the core logs it
+            kept = new RdmaException("destroying the data queue pair " + qp.qpNum() + " failed; it stays on its"
+                    + " completion queue, which cannot be freed: " + e.getMessage(), e);
         }
         control.close();
         if (cmId != null) {
