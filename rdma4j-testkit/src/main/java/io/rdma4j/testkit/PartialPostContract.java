@@ -12,15 +12,12 @@ import io.rdma4j.ConnectionClosedException;
 import io.rdma4j.FlushedException;
 import io.rdma4j.LocalMr;
 import io.rdma4j.MemoryInUseException;
-import io.rdma4j.Rdma;
 import io.rdma4j.RdmaContext;
 import io.rdma4j.RemoteMr;
 import io.rdma4j.spi.PartialPostException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -31,16 +28,11 @@ import org.junit.jupiter.api.Timeout;
  * requests it refused fail at once and give their memory back. The client runs the provider
  * under test through {@link FaultProvider}, which makes the refusal happen on demand.
  */
-public abstract class PartialPostContract extends ContractSupport {
+public abstract class PartialPostContract extends FaultContractSupport {
     /** For a provider's subclass. */
     protected PartialPostContract() {}
 
     private static final int PART = 1024;
-
-    @AfterEach
-    void disarm() {
-        FaultProvider.release();
-    }
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -48,8 +40,7 @@ public abstract class PartialPostContract extends ContractSupport {
         RdmaContext server = openContext();
         // the client: the provider under test behind the fault wrapper; a short operation
         // timeout bounds how long close waits for requests that will never report
-        RdmaContext client = track(Rdma.open(options(b -> b.provider(FaultProvider.NAME)
-                .properties(Map.of("inner", provider())).operationTimeout(Duration.ofSeconds(2)))));
+        RdmaContext client = track(openBehindFaults(b -> b.operationTimeout(Duration.ofSeconds(2))));
         Pair pair = connect(server, client);
         LocalMr target = allocate(server, 4 * PART);
         pair.server().grant(target, Access.REMOTE_WRITE, Duration.ofMinutes(10));

@@ -10,18 +10,15 @@ import io.rdma4j.Grant;
 import io.rdma4j.LeaseExpiredException;
 import io.rdma4j.LocalMr;
 import io.rdma4j.MemoryView;
-import io.rdma4j.Rdma;
 import io.rdma4j.RdmaContext;
 import io.rdma4j.RdmaException;
 import io.rdma4j.RemoteMr;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,17 +32,12 @@ import org.junit.jupiter.api.Timeout;
  * {@link FaultProvider}, which holds the first revocation inside its deregistration while the
  * test races the others against it, or makes the deregistration fail.
  */
-public abstract class RevocationFaultContract extends ContractSupport {
+public abstract class RevocationFaultContract extends FaultContractSupport {
     /** For a provider's subclass. */
     protected RevocationFaultContract() {}
 
     /** How long a call that must wait is watched: it returning sooner is the failure. */
     private static final Duration STILL_WAITING = Duration.ofMillis(300);
-
-    @AfterEach
-    void disarm() {
-        FaultProvider.release();
-    }
 
     /** A grant of the fault-wrapped side's memory, held by the plain side. */
     private record Granted(RdmaContext granter, Pair pair, LocalMr mem, Grant grant, RemoteMr remote, LocalMr src) {}
@@ -55,7 +47,7 @@ public abstract class RevocationFaultContract extends ContractSupport {
     }
 
     private RdmaContext openGranter() {
-        return Rdma.open(options(b -> b.provider(FaultProvider.NAME).properties(Map.of("inner", provider()))));
+        return openBehindFaults(b -> {});
     }
 
     private Granted granted(RdmaContext granter) {

@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rdma4j.ConnectionClosedException;
 import io.rdma4j.LocalMr;
 import io.rdma4j.MemoryInUseException;
-import io.rdma4j.Rdma;
 import io.rdma4j.RdmaContext;
 import io.rdma4j.Received;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,14 +21,9 @@ import org.junit.jupiter.api.Timeout;
  * connection is closed. That memory must stay lent and never be reused. The closing side runs
  * the provider under test through {@link FaultProvider}, which strands the endpoint on demand.
  */
-public abstract class StrandedEndpointContract extends ContractSupport {
+public abstract class StrandedEndpointContract extends FaultContractSupport {
     /** For a provider's subclass. */
     protected StrandedEndpointContract() {}
-
-    @AfterEach
-    void disarm() {
-        FaultProvider.release();
-    }
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -39,8 +31,7 @@ public abstract class StrandedEndpointContract extends ContractSupport {
         RdmaContext server = openContext();
         // Not tracked: it keeps memory for good, which the teardown's leak check would report;
         // a short operation timeout bounds how long close waits for flushes that never come.
-        RdmaContext client = Rdma.open(options(b -> b.provider(FaultProvider.NAME)
-                .properties(Map.of("inner", provider())).operationTimeout(Duration.ofSeconds(1))));
+        RdmaContext client = openBehindFaults(b -> b.operationTimeout(Duration.ofSeconds(1)));
         try {
             Pair pair = connect(server, client);
             LocalMr inbox = client.allocate(4096);
