@@ -4,11 +4,7 @@ import io.rdma4j.Batch;
 import io.rdma4j.OperationHandler;
 import io.rdma4j.RdmaException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A batch's submission in flight, reused by every submission of its batch: it is the handler of
@@ -19,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  * changed and resubmitted, by the handler too), then idle again unless it was resubmitted.
  * {@link Batch#await} waits for idle, so when it returns the handler has run.
  */
-final class BatchSubmission implements OperationHandler<Object>, Future<Void> {
+final class BatchSubmission extends Awaitable implements OperationHandler<Object> {
     static final int IDLE = 0;
     static final int IN_FLIGHT = 1;
     static final int REPORTING = 2;
@@ -27,8 +23,6 @@ final class BatchSubmission implements OperationHandler<Object>, Future<Void> {
     private final AtomicInteger remaining = new AtomicInteger();
     private final AtomicInteger phase = new AtomicInteger(IDLE);
     private final ContextState context;
-    /** The thread in {@link #get(long, TimeUnit)}, to unpark when the batch goes idle. */
-    private volatile Thread waiter;
     private RdmaException firstError; // guarded by this
     private CompletableFuture<Void> future;
     private OperationHandler<Object> handler;
@@ -125,63 +119,11 @@ final class BatchSubmission implements OperationHandler<Object>, Future<Void> {
         }
     }
 
-    private void wakeWaiter() {
-        Thread w = waiter; // read after the phase changed: pairs with get's write-then-check
-        if (w != null) {
-            LockSupport.unpark(w);
-        }
-    }
-
-    // As a Future for Blocking.await: done when no submission is in flight; the outcome
+    // As an Awaitable for Blocking.await: done when no submission is in flight; the outcome
     // goes to the submission's future or handler, so get returns null.
 
     @Override
     public boolean isDone() {
         return phase.get() == IDLE;
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-        return false;
-    }
-
-    @Override
-    public boolean isCancelled() {
-        return false;
-    }
-
-    @Override
-    public Void get() throws InterruptedException {
-        while (true) {
-            try {
-                return get(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                // about 292 years: wait again
-            }
-        }
-    }
-
-    @Override
-    public Void get(long timeout, TimeUnit unit) throws InterruptedException, TimeoutException {
-        if (isDone()) {
-            return null;
-        }
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
-        waiter = Thread.currentThread();
-        try {
-            while (!isDone()) { // checked after the waiter is published
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new TimeoutException();
-                }
-                LockSupport.parkNanos(this, left);
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-            }
-            return null;
-        } finally {
-            waiter = null;
-        }
     }
 }

@@ -29,7 +29,7 @@ final class Blocking {
      * and polls its queue first (a park and unpark pair costs more than a whole round trip on a
      * NIC); the poller counts it out.
      *
-     * @param f the future (a CompletableFuture, or a batch's reusable state)
+     * @param f the future (a CompletableFuture, or a reusable {@link Awaitable})
      * @param timeout the context's operation timeout
      * @param poller the queue this thread polls, or null to wait to be woken
      * @param what the call, for the timeout message

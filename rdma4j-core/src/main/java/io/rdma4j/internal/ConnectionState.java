@@ -749,13 +749,23 @@ final class ConnectionState implements EndpointHandler {
         return (CompletableFuture<T>) (CompletableFuture<?>) f;
     }
 
-    /** A send-side operation for a blocking call: posted, then waited for (polling, where callers poll). */
-    private <T> T blocking(String what, WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd, long swap,
-                           int immediate, boolean returnsAtomic) {
+    /**
+     * A send-side operation for a blocking call: posted, then waited for (polling, where callers
+     * poll), reporting to the thread's reusable {@link BlockingCall}, so nothing is allocated.
+     *
+     * @return an atomic's old value; 0 for the others
+     */
+    private long blocking(String what, WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd, long swap,
+                          int immediate, boolean returnsAtomic) {
         Poller p = callerPoller(what);
-        CompletableFuture<Object> f = new CompletableFuture<>();
-        submit(op, local, remote, compareOrAdd, swap, immediate, returnsAtomic, p, f, null, null);
-        return Blocking.await(cast(f), timeout(), p, what);
+        BlockingCall call = BlockingCall.begin();
+        try {
+            submit(op, local, remote, compareOrAdd, swap, immediate, returnsAtomic, p, null, call, null);
+            Blocking.await(call, timeout(), p, what);
+            return call.value();
+        } finally {
+            call.end();
+        }
     }
 
     /** A send-side operation reporting to a new future. */
