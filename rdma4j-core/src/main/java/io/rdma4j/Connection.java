@@ -11,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Every operation comes blocking (for virtual threads and scripts) and {@code ...Async}
  * (a {@link CompletableFuture}, never completed while rdma4j holds a lock); the send-side ones
- * also with a reusable {@link OperationHandler}, which allocates nothing per operation. Futures complete,
+ * also with a reusable {@link OperationHandler}, which allocates nothing per operation, and so do
+ * their blocking forms on a platform or virtual thread that makes them again and again. Futures complete,
  * and their callbacks run, on the thread that polls the completion: a poller of the context, or
  * a platform thread waiting in a blocking call of the context (see {@link #await}). Callbacks
  * must not block on an operation: such calls fail with {@link IllegalStateException}.

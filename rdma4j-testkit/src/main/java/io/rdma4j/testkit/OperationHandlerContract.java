@@ -331,7 +331,7 @@ public abstract class OperationHandlerContract extends ContractSupport {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void handlerOperationsAndAResubmittedBatchAllocateNothingOnThePostingThread() {
+    void handlerOperationsAResubmittedBatchAndBlockingCallsAllocateNothingOnThePostingThread() {
         Granted g = granted(Access.REMOTE_WRITE);
         LocalMr src = g.src();
         RemoteMr r = g.remote();
@@ -385,12 +385,22 @@ public abstract class OperationHandlerContract extends ContractSupport {
             b.submitAsync(null, counter);
         }
         long batched = mx.getThreadAllocatedBytes(tid) - before;
+        b.await();
+        for (int i = 0; i < warmup + measured; i++) {
+            if (i == warmup) {
+                before = mx.getThreadAllocatedBytes(tid);
+            }
+            c.write(from, to); // reports to the thread's reusable target, polling here where callers poll
+        }
+        long blocking = mx.getThreadAllocatedBytes(tid) - before;
         long expected = posted;
         eventually("every operation reported", () -> done.get() == expected);
         assertNull(failure.get());
         System.out.println("posting thread: " + single + " B over " + measured + " handler writes, " + batched
-                + " B over " + measured + " submissions of a 3-write batch");
+                + " B over " + measured + " submissions of a 3-write batch, " + blocking + " B over " + measured
+                + " blocking writes");
         assertTrue(single < measured, single + " bytes allocated by " + measured + " handler writes: the post allocates");
         assertTrue(batched < measured, batched + " bytes allocated by " + measured + " batch submissions: the post allocates");
+        assertTrue(blocking < measured, blocking + " bytes allocated by " + measured + " blocking writes: the call allocates");
     }
 }
