@@ -198,14 +198,26 @@ public abstract class MessagingContract extends ContractSupport {
         assertThrows(ConnectionClosedException.class, () -> p.client().write(src.slice(0, 8), r.slice(0, 8)));
     }
 
+    private record RetryingPair(Pair pair, LocalMr src, LocalMr dst) {}
+
+    /**
+     * A connected pair whose SENDs retry without limit until the peer posts a receive (RNR retry
+     * 7), the client's blocking calls giving up after {@code timeout}; {@code bytes} of memory
+     * on each side.
+     */
+    private RetryingPair retryingUntilReceived(Duration timeout, long bytes) {
+        RdmaContext server = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)));
+        RdmaContext client = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)).operationTimeout(timeout));
+        return new RetryingPair(connect(server, client), allocate(client, bytes), allocate(server, bytes));
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aBlockingCallTimesOutButItsOperationContinues() throws Exception {
-        RdmaContext server = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)));
-        RdmaContext client = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)).operationTimeout(Duration.ofMillis(400)));
-        Pair p = connect(server, client);
-        LocalMr src = allocate(client, 64);
-        LocalMr dst = allocate(server, 64);
+        RetryingPair r = retryingUntilReceived(Duration.ofMillis(400), 64);
+        Pair p = r.pair();
+        LocalMr src = r.src();
+        LocalMr dst = r.dst();
         src.putLong(0, 0xFEED);
         long t0 = System.nanoTime();
         assertThrows(io.rdma4j.OperationTimeoutException.class, () -> p.client().send(src.slice(0, 8)));
@@ -235,37 +247,33 @@ public abstract class MessagingContract extends ContractSupport {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aTimedOutCallsLateCompletionDoesNotEndTheThreadsNextCall() throws Exception {
-        RdmaContext server = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)));
-        RdmaContext client = openContext(b -> b.rnrRetry(7).rnrDelay(Duration.ofMillis(2)).operationTimeout(Duration.ofMillis(1000)));
-        Pair p = connect(server, client);
-        LocalMr src = allocate(client, 128);
-        LocalMr dst = allocate(server, 128);
-        src.putLong(0, 0xAAAA);
-        src.putLong(64, 0xBBBB);
-        assertThrows(io.rdma4j.OperationTimeoutException.class, () -> p.client().send(src.slice(0, 8)), "no receive posted");
+        RetryingPair r = retryingUntilReceived(Duration.ofMillis(1000), 128);
+        r.src().putLong(0, 0xAAAA);
+        r.src().putLong(64, 0xBBBB);
+        assertThrows(io.rdma4j.OperationTimeoutException.class, () -> r.pair().client().send(r.src().slice(0, 8)), "no receive posted");
         // While this thread waits in its next call, the first SEND gets a receive and completes.
         CompletableFuture<Received> first = new CompletableFuture<>();
         Thread poster = Thread.ofPlatform().start(() -> {
             try {
                 Thread.sleep(200);
-                first.complete(await(p.server().receiveAsync(dst.slice(0, 64))));
+                first.complete(await(r.pair().server().receiveAsync(r.dst().slice(0, 64))));
             } catch (Throwable t) {
                 first.completeExceptionally(t);
             }
         });
         long t0 = System.nanoTime();
-        assertThrows(io.rdma4j.OperationTimeoutException.class, () -> p.client().send(src.slice(64, 8)),
+        assertThrows(io.rdma4j.OperationTimeoutException.class, () -> r.pair().client().send(r.src().slice(64, 8)),
                 "the second SEND has no receive either: the first one's completion must not end its wait");
         long took = System.nanoTime() - t0;
         assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(900), "the second call waited only " + took / 1_000_000 + " ms");
         poster.join();
         assertEquals(8, first.get(10, TimeUnit.SECONDS).byteLength());
-        assertEquals(0xAAAA, dst.getLong(0), "the first SEND landed in the first receive");
-        assertEquals(8, await(p.server().receiveAsync(dst.slice(64, 64))).byteLength());
-        assertEquals(0xBBBB, dst.getLong(64), "the second SEND lands once a receive is posted for it");
+        assertEquals(0xAAAA, r.dst().getLong(0), "the first SEND landed in the first receive");
+        assertEquals(8, await(r.pair().server().receiveAsync(r.dst().slice(64, 64))).byteLength());
+        assertEquals(0xBBBB, r.dst().getLong(64), "the second SEND lands once a receive is posted for it");
         // and the thread's calls work as before afterwards
-        CompletableFuture<Received> third = p.server().receiveAsync(dst.slice(0, 64));
-        p.client().send(src.slice(64, 8));
+        CompletableFuture<Received> third = r.pair().server().receiveAsync(r.dst().slice(0, 64));
+        r.pair().client().send(r.src().slice(64, 8));
         assertEquals(8, await(third).byteLength());
     }
 
