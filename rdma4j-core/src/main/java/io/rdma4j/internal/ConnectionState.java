@@ -911,7 +911,20 @@ final class ConnectionState implements EndpointHandler {
                                      boolean ownsMemory) {
         int bits = access.bits() | AccessFlags.LOCAL_WRITE;
         MemorySegment seg = mr.segment.asSlice(offset, length);
-        MemoryRegistration reg = endpoint.registerForPeer(seg, bits);
+        // A closed region may have been freed already (its segment's arena closed): refuse it
+        // before the provider touches its memory. addGrant checks again under the region's lock.
+        if (!mr.isOpen()) {
+            throw new ResourceClosedException("this LocalMr is closed");
+        }
+        MemoryRegistration reg;
+        try {
+            reg = endpoint.registerForPeer(seg, bits);
+        } catch (IllegalStateException e) {
+            if (!mr.isOpen()) { // closed and freed while being registered
+                throw new ResourceClosedException("this LocalMr was closed while it was being granted", e);
+            }
+            throw e;
+        }
         long grantId = nextGrantId.getAndIncrement();
         long deadline = System.nanoTime() + leaseNanos;
         GrantState g = new GrantState(this, grantId, mr, length, access, reg, deadline, ownsMemory);

@@ -567,6 +567,23 @@ public abstract class RemoteAccessContract extends ContractSupport {
         assertThrows(LeaseExpiredException.class, () -> p.client().fetchAndAdd(r.slice(0, 8), 1));
     }
 
+    /**
+     * A region above the pool's chunk has its own memory, freed when it closes; granting it then
+     * is refused as closed, before the provider touches the freed memory (verbs' ibv_reg_mr
+     * would fail on the closed segment). The fuzz test found it.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void grantingAClosedRegionWhoseMemoryWasFreedIsRefusedAsClosed() {
+        RdmaContext server = openContext(b -> b.poolChunkSize(4096));
+        Pair p = connect(server, openContext());
+        LocalMr big = server.allocate(3 * 4096);
+        big.close();
+        assertThrows(io.rdma4j.ResourceClosedException.class, () -> p.server().grant(big, Access.REMOTE_READ, Duration.ofMinutes(1)));
+        assertEquals(0, p.server().stats().grantsGiven(), "a refused grant was counted");
+        assertTrue(p.server().isOpen(), "a refused grant does not break the connection");
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void badGrantArgumentsAreRefused() {
