@@ -913,8 +913,8 @@ final class ConnectionState implements EndpointHandler {
         MemorySegment seg = mr.segment.asSlice(offset, length);
         // A closed region may have been freed already (its segment's arena closed): refuse it
         // before the provider touches its memory. addGrant checks again under the region's lock.
-        if (!mr.isOpen()) {
-            throw new ResourceClosedException("this LocalMr is closed");
+        synchronized (mr) {
+            mr.checkOpen();
         }
         MemoryRegistration reg;
         try {
