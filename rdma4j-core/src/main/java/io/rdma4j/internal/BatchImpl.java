@@ -154,10 +154,7 @@ final class BatchImpl implements Batch {
         if (submission.isDone()) {
             return;
         }
-        Poller p = connection.state.callerPoller("batch await");
-        if (p != null) {
-            p.enterCaller();
-        }
+        Poller p = connection.state.enterCaller("batch await");
         Blocking.await(submission, connection.state.timeout(), p, "the batch");
     }
 
@@ -176,19 +173,21 @@ final class BatchImpl implements Batch {
 
     @Override
     public void submit() {
-        Poller p = connection.state.callerPoller("batch submit");
+        Poller p = connection.state.enterCaller("batch submit");
         CompletableFuture<Void> f = new CompletableFuture<>();
-        submit(f, null, null, p);
+        try {
+            submit(f, null, null, p);
+        } catch (Throwable t) {
+            Blocking.leaveRefused(p);
+            throw t;
+        }
         Blocking.await(f, connection.state.timeout(), p, "batch");
     }
 
-    /** Posts the batch; {@code caller} is counted in once it is posted (see Poller#enterCaller). */
+    /** Posts the batch; {@code caller}, when not null, was counted in before (see Poller#enterCaller). */
     private void submit(CompletableFuture<Void> f, OperationHandler<Object> h, Object attachment, Poller caller) {
         if (count == 0) { // nothing to post or wait for
             checkNotInFlight("submitted again");
-            if (caller != null) {
-                caller.enterCaller(); // Blocking.await counts it out
-            }
             submission.context().deliver(f, h, attachment, 0, null, null);
             return;
         }

@@ -55,6 +55,18 @@ final class Blocking {
         }
     }
 
+    /**
+     * Counts out a caller counted in by {@link ConnectionState#enterCaller} whose call was
+     * refused before it reached {@link #await}, which would have counted it out.
+     *
+     * @param poller the poller it was counted into, or null when it was not
+     */
+    static void leaveRefused(Poller poller) {
+        if (poller != null) {
+            poller.leaveCaller();
+        }
+    }
+
     static RuntimeException unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();

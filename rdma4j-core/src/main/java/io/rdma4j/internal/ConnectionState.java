@@ -315,25 +315,31 @@ final class ConnectionState implements EndpointHandler {
     }
 
     /**
-     * After posting: counts in the caller that will poll for its work, or lets the poller know
-     * work was posted that nobody else will poll for. Only once the post succeeded: a refused
-     * post counts nobody in.
+     * After posting: lets the poller know work was posted that nobody else will poll for. A
+     * blocking call that polls for itself ({@code caller}) was counted in before it posted.
      */
     private void afterPost(Poller caller) {
-        if (caller != null) {
-            caller.enterCaller();
-        } else {
+        if (caller == null) {
             poller.afterPost();
         }
     }
 
     /**
-     * The poller a blocking call's thread will poll, or null when it waits to be woken (a
-     * virtual thread, or a mode or provider where callers do not poll).
+     * Counts a blocking call's thread in as a caller of the poller it will poll, before the call
+     * posts anything (see {@link Poller#enterCaller} for why before). The call then polls in
+     * {@link Blocking#await}, which counts it out; a call refused before that counts itself out
+     * with {@link Blocking#leaveRefused}.
+     *
+     * @return the poller counted into, or null when the thread waits to be woken instead (a
+     *     virtual thread, or a mode or provider where callers do not poll)
      */
-    Poller callerPoller(String what) {
+    Poller enterCaller(String what) {
         Blocking.checkMayBlock(what);
-        return poller.callerMayPoll() ? poller : null;
+        if (!poller.callerMayPoll()) {
+            return null;
+        }
+        poller.enterCaller();
+        return poller;
     }
 
     /** Descriptors filled but not yet posted; guarded by postLock. */
@@ -757,10 +763,15 @@ final class ConnectionState implements EndpointHandler {
      */
     private long blocking(String what, WorkOpcode op, LocalSlice local, RemoteSlice remote, long compareOrAdd, long swap,
                           int immediate, boolean returnsAtomic) {
-        Poller p = callerPoller(what);
+        Poller p = enterCaller(what);
         BlockingCall call = BlockingCall.begin();
         try {
-            submit(op, local, remote, compareOrAdd, swap, immediate, returnsAtomic, p, null, call, null);
+            try {
+                submit(op, local, remote, compareOrAdd, swap, immediate, returnsAtomic, p, null, call, null);
+            } catch (Throwable t) {
+                Blocking.leaveRefused(p);
+                throw t;
+            }
             Blocking.await(call, timeout(), p, what);
             return call.value();
         } finally {
@@ -870,10 +881,7 @@ final class ConnectionState implements EndpointHandler {
 
     /** See {@link io.rdma4j.Connection#await}. */
     public <T> T await(CompletableFuture<T> f) {
-        Poller p = callerPoller("await");
-        if (p != null) {
-            p.enterCaller();
-        }
+        Poller p = enterCaller("await");
         return Blocking.await(f, timeout(), p, "the awaited operation");
     }
 
@@ -882,8 +890,15 @@ final class ConnectionState implements EndpointHandler {
     }
 
     public Received receive(LocalSlice dst) {
-        Poller p = callerPoller("receive");
-        return Blocking.await(cast(postReceive(dst, p)), timeout(), p, "receive");
+        Poller p = enterCaller("receive");
+        CompletableFuture<Object> f;
+        try {
+            f = postReceive(dst, p);
+        } catch (Throwable t) {
+            Blocking.leaveRefused(p);
+            throw t;
+        }
+        return Blocking.await(cast(f), timeout(), p, "receive");
     }
 
     /** The context's operation timeout: how long a blocking call waits. */

@@ -163,6 +163,35 @@ public abstract class BlockingCallsContract extends ContractSupport {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void blockingCallsRefusedBeforePostingLeaveThePollingToThePoller() throws Exception {
+        for (PollMode mode : PollMode.values()) {
+            Setup s = setup(mode);
+            var c = s.pair().client();
+            // A blocking call counts its thread in as a polling caller before it posts, and the
+            // poller stays parked while any caller is counted in: a refused call must count out.
+            for (int i = 0; i < 3; i++) {
+                assertThrows(IllegalArgumentException.class, () -> c.write(s.clientMem().slice(0, 8), s.remote().slice(0, 16)),
+                        mode + ": a blocking write of unequal lengths");
+                assertThrows(IllegalArgumentException.class, () -> c.fetchAndAdd(s.remote().slice(4, 8), 1),
+                        mode + ": a blocking fetch-and-add at an unaligned address");
+                assertThrows(IllegalArgumentException.class, () -> c.receive(s.serverMem().slice(0, 64)),
+                        mode + ": a blocking receive into another context's memory");
+                assertThrows(IllegalArgumentException.class,
+                        () -> c.batch().write(s.clientMem().slice(0, 8), s.remote().slice(0, 16)).submit(),
+                        mode + ": a blocking batch of unequal lengths");
+            }
+            // nobody polls on a caller's thread now: the poller must deliver
+            for (int i = 0; i < 20; i++) {
+                byte[] data = Patterns.bytes(300 + i, 64);
+                s.clientMem().put(0, data);
+                await(c.writeAsync(s.clientMem().slice(0, 64), s.remote().slice(256, 64)));
+                Patterns.assertHolds(mode + ": an async write after the refused calls", s.serverMem(), 256, data);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void callbacksMayNotBlockOnWhicheverThreadTheyRun() {
         for (PollMode mode : PollMode.values()) {
             Setup s = setup(mode);
