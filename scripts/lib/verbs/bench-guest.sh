@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # In the Soft-RoCE guest: rdma4j perf against perftest on rxe0, test by test, interleaved
 # (order flips each round), one line per run and a table of medians of per-round ratios.
-# $1 = rounds. Run through scripts/bench-verbs.
+# $1 = rounds, $2 = the perf tests to run, comma-separated, or "all". Run through scripts/bench-verbs.
 set -uo pipefail
 rounds=${1:-1}
+only=${2:-all}
 dev=${RDMA4J_SOFTROCE_DEVICE:-rxe0} addr=${RDMA4J_SOFTROCE_ADDR:-10.77.0.1}
 gid=$(ibv_devinfo -d "$dev" -v | awk '/GID\[/ && /::ffff:/ { gsub(/[^0-9]/, "", $1); print $1; exit }')
 gid=${gid:-1}
@@ -17,6 +18,13 @@ tests=(
   "write_lat 8 2000 ib_write_lat 5" "read_lat 8 2000 ib_read_lat 5" "send_lat 8 2000 ib_send_lat 5"
   "atomic_lat 8 2000 ib_atomic_lat 5"
 )
+if [ "$only" != all ]; then
+  kept=()
+  for t in "${tests[@]}"; do
+    [[ ",$only," == *",${t%% *},"* ]] && kept+=("$t")
+  done
+  tests=("${kept[@]}")
+fi
 # The data line: the first line whose first field is the message size.
 pick() { awk -v s="$1" -v c="$2" '$1 == s && NF >= c { v = $c } END { print v }'; }
 run_perftest() { # name size iters bin col
