@@ -77,6 +77,19 @@ public abstract class BlockingCallsContract extends ContractSupport {
         return new Waiter(c, into, name);
     }
 
+    /**
+     * {@code count} async writes of {@code size} bytes (pattern {@code seed + i}) from the
+     * client to the server's memory at {@code at}, each awaited and checked there.
+     */
+    private void asyncWritesLand(Setup s, int count, int size, int at, int seed, String what) {
+        for (int i = 0; i < count; i++) {
+            byte[] data = Patterns.bytes(seed + i, size);
+            s.clientMem().put(0, data);
+            await(s.pair().client().writeAsync(s.clientMem().slice(0, size), s.remote().slice(at, size)));
+            Patterns.assertHolds(what + ", write " + i, s.serverMem(), at, data);
+        }
+    }
+
     /** Waits {@link #patience()} for a waiter's call to end, or fails the test. */
     private void join(Waiter w, String what) throws InterruptedException {
         w.thread.join(patience().toMillis());
@@ -117,12 +130,7 @@ public abstract class BlockingCallsContract extends ContractSupport {
             Waiter receiver = receiveOn(server, inbox.slice(0, 4096), "blocked-receiver");
             // while it waits (longer than a caller polls in ADAPTIVE), other threads' work completes
             Thread.sleep(300);
-            for (int i = 0; i < 50; i++) {
-                byte[] data = Patterns.bytes(1000 + i, 256);
-                s.clientMem().put(0, data);
-                await(client.writeAsync(s.clientMem().slice(0, 256), s.remote().slice(512, 256)));
-                Patterns.assertHolds(mode + ": a write while a receiver is blocked", s.serverMem(), 512, data);
-            }
+            asyncWritesLand(s, 50, 256, 512, 1000, mode + ": a write while a receiver is blocked");
             assertTrue(receiver.thread.isAlive(), mode + ": the receiver returned before anything was sent: " + receiver.outcome);
             byte[] msg = Patterns.bytes(77, 999);
             s.clientMem().put(1024, msg);
@@ -181,12 +189,7 @@ public abstract class BlockingCallsContract extends ContractSupport {
                         mode + ": a blocking batch of unequal lengths");
             }
             // nobody polls on a caller's thread now: the poller must deliver
-            for (int i = 0; i < 20; i++) {
-                byte[] data = Patterns.bytes(300 + i, 64);
-                s.clientMem().put(0, data);
-                await(c.writeAsync(s.clientMem().slice(0, 64), s.remote().slice(256, 64)));
-                Patterns.assertHolds(mode + ": an async write after the refused calls", s.serverMem(), 256, data);
-            }
+            asyncWritesLand(s, 20, 64, 256, 300, mode + ": an async write after the refused calls");
         }
     }
 
