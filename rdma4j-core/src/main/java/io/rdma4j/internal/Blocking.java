@@ -38,10 +38,11 @@ final class Blocking {
      */
     static <T> T await(Future<T> f, Duration timeout, Poller poller, String what) {
         try {
+            long wait = timeout.toNanos();
             if (poller != null) {
-                poller.pollUntilDone(f, timeout.toNanos());
+                wait = poller.pollUntilDone(f, wait); // what the polling left of the timeout
             }
-            return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return f.get(wait, TimeUnit.NANOSECONDS);
         } catch (ExecutionException | CompletionException e) {
             throw unwrap(e.getCause());
         } catch (TimeoutException e) {

@@ -226,11 +226,12 @@ final class Poller extends Thread implements CompletionHandler {
      *
      * @param f what the caller waits for
      * @param timeoutNanos how long at most
+     * @return how much of {@code timeoutNanos} is left for the caller to wait on {@code f}
+     *     (without this, a busy caller that polled for the whole timeout waited as long again)
      */
-    void pollUntilDone(java.util.concurrent.Future<?> f, long timeoutNanos) {
+    long pollUntilDone(java.util.concurrent.Future<?> f, long timeoutNanos) {
         if (callersAwait) {
-            awaitUntilDone(f, timeoutNanos);
-            return;
+            return awaitUntilDone(f, timeoutNanos);
         }
         boolean[] delivering = DELIVERING.get();
         Thread me = Thread.currentThread();
@@ -238,6 +239,7 @@ final class Poller extends Thread implements CompletionHandler {
             long budget = mode == PollMode.BUSY ? timeoutNanos : Math.min(timeoutNanos, CALLER_POLL_NANOS);
             // The budget runs from the first check after the spins: a call done by then (most
             // on a NIC) reads no clock: about 20 ns of a blocking call's 120-140 on the host.
+            long clockStart = 0;
             long stop = 0;
             boolean clockStarted = false;
             int idle = 0;
@@ -246,14 +248,14 @@ final class Poller extends Thread implements CompletionHandler {
                 if (polling.compareAndSet(null, me)) {
                     if (!running) { // the queue is being freed: shutdown waits for this turn
                         polling.set(null);
-                        return;
+                        break;
                     }
                     delivering[0] = true;
                     try {
                         n = queue.poll(this, BATCH);
                     } catch (RuntimeException e) {
                         LOG.log(System.Logger.Level.ERROR, "polling the completion queue failed", e);
-                        return; // the poller takes over; the caller waits on the future
+                        break; // the poller takes over; the caller waits on the future
                     } finally {
                         delivering[0] = false;
                         polling.set(null);
@@ -269,18 +271,20 @@ final class Poller extends Thread implements CompletionHandler {
                     Thread.yield();
                     if ((idle & 15) == 0) {
                         if (me.isInterrupted()) {
-                            return;
+                            break;
                         }
                         long now = System.nanoTime();
                         if (!clockStarted) {
                             clockStarted = true;
+                            clockStart = now;
                             stop = now + budget;
                         } else if (now - stop > 0) {
-                            return;
+                            break;
                         }
                     }
                 }
             }
+            return clockStarted ? Math.max(0, timeoutNanos - (System.nanoTime() - clockStart)) : timeoutNanos;
         } finally {
             leaveCaller();
         }
@@ -290,7 +294,7 @@ final class Poller extends Thread implements CompletionHandler {
      * {@link #pollUntilDone} for callers that block on the queue's event between polls (see the
      * class comment): read the event count, poll, and block until it changes.
      */
-    private void awaitUntilDone(java.util.concurrent.Future<?> f, long timeoutNanos) {
+    private long awaitUntilDone(java.util.concurrent.Future<?> f, long timeoutNanos) {
         boolean[] delivering = DELIVERING.get();
         Thread me = Thread.currentThread();
         try {
@@ -303,14 +307,14 @@ final class Poller extends Thread implements CompletionHandler {
                 if (polling.compareAndSet(null, me)) {
                     if (!running) { // the queue is being freed: shutdown waits for this turn
                         polling.set(null);
-                        return;
+                        break;
                     }
                     delivering[0] = true;
                     try {
                         n = queue.poll(this, BATCH);
                     } catch (RuntimeException e) {
                         LOG.log(System.Logger.Level.ERROR, "polling the completion queue failed", e);
-                        return; // the poller takes over; the caller waits on the future
+                        break; // the poller takes over; the caller waits on the future
                     } finally {
                         delivering[0] = false;
                         polling.set(null);
@@ -320,7 +324,7 @@ final class Poller extends Thread implements CompletionHandler {
                     // `seen` was read, so do not block on the count: try the turn again.
                     Thread.yield();
                     if (System.nanoTime() - stop > 0) {
-                        return;
+                        break;
                     }
                     continue;
                 }
@@ -331,12 +335,12 @@ final class Poller extends Thread implements CompletionHandler {
                     continue;
                 }
                 if (f.isDone()) {
-                    return;
+                    break;
                 }
                 long now = System.nanoTime();
                 long left = stop - now;
                 if (left <= 0) {
-                    return;
+                    break;
                 }
                 if (now - yieldUntil < 0) {
                     Thread.yield();
@@ -344,13 +348,14 @@ final class Poller extends Thread implements CompletionHandler {
                 }
                 try {
                     if (!queue.awaitEvent(seen, left)) {
-                        return; // no room to wait there: the poller wakes this caller
+                        break; // no room to wait there: the poller wakes this caller
                     }
                 } catch (InterruptedException e) {
                     me.interrupt(); // kept for the wait on the future, which throws
-                    return;
+                    break;
                 }
             }
+            return Math.max(0, timeoutNanos - (System.nanoTime() - start));
         } finally {
             leaveCaller();
         }

@@ -11,6 +11,7 @@ import io.rdma4j.Access;
 import io.rdma4j.Connection;
 import io.rdma4j.LocalSlice;
 import io.rdma4j.LocalMr;
+import io.rdma4j.OperationTimeoutException;
 import io.rdma4j.PollMode;
 import io.rdma4j.RdmaContext;
 import io.rdma4j.RdmaException;
@@ -190,6 +191,25 @@ public abstract class BlockingCallsContract extends ContractSupport {
             }
             // nobody polls on a caller's thread now: the poller must deliver
             asyncWritesLand(s, 20, 64, 256, 300, mode + ": an async write after the refused calls");
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aBlockingCallGivesUpAfterTheOperationTimeoutInEveryPollMode() {
+        Duration timeout = Duration.ofSeconds(1);
+        for (PollMode mode : PollMode.values()) {
+            RdmaContext server = openContext(b -> b.pollMode(mode));
+            RdmaContext client = openContext(b -> b.pollMode(mode).operationTimeout(timeout));
+            Pair p = connect(server, client);
+            LocalMr inbox = allocate(client, 4096);
+            long start = System.nanoTime();
+            assertThrows(OperationTimeoutException.class, () -> p.client().receive(inbox.slice(0, 64)),
+                    mode + ": a blocking receive that nothing is sent to");
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(ms >= timeout.toMillis(), mode + ": gave up after " + ms + " ms, before the timeout of " + timeout);
+            // polling for it first (BUSY polls for the whole timeout) must not add a second wait
+            assertTrue(ms < timeout.toMillis() * 19 / 10, mode + ": gave up only after " + ms + " ms; the timeout is " + timeout);
         }
     }
 
