@@ -240,7 +240,6 @@ final class Poller extends Thread implements CompletionHandler {
             // The budget runs from the first check after the spins: a call done by then (most
             // on a NIC) reads no clock: about 20 ns of a blocking call's 120-140 on the host.
             long clockStart = 0;
-            long stop = 0;
             boolean clockStarted = false;
             int idle = 0;
             while (!f.isDone() && running) {
@@ -277,8 +276,7 @@ final class Poller extends Thread implements CompletionHandler {
                         if (!clockStarted) {
                             clockStarted = true;
                             clockStart = now;
-                            stop = now + budget;
-                        } else if (now - stop > 0) {
+                        } else if (now - clockStart > budget) {
                             break;
                         }
                     }
