@@ -384,33 +384,19 @@ final class ContextState {
         }
         // A failure here (a queue pair the provider could not destroy keeps its completion
         // queue) must not leave the regions, pool and device open too: close them, then throw.
-        RuntimeException failure = null;
-        try {
-            engine.close();
-        } catch (RuntimeException e) {
-            failure = e;
-        }
+        FirstFailure failure = new FirstFailure();
+        failure.run(engine::close);
         for (MrState r : List.copyOf(regions)) {
             if (leaked) {
                 r.leak.parentLeaked();
             }
-            try {
-                r.close();
-            } catch (RuntimeException e) { // a grant that failed to deregister: its memory is kept
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+            failure.run(r::close); // a grant that failed to deregister: its memory is kept
         }
         scheduler.shutdownNow();
-        pool.close();
-        device.close();
+        failure.run(pool::close); // a chunk that failed to deregister: the device is closed all the same
+        failure.run(device::close);
         executor.shutdown();
-        if (failure != null) {
-            throw failure;
-        }
+        failure.throwIfAny();
     }
 
     @Override

@@ -178,12 +178,14 @@ final class MemoryPool implements AutoCloseable {
      * Deregisters and frees every chunk and every dedicated block still out; those blocks become
      * invalid. While views are open the memory stays allocated (not registered) until the last
      * one closes, so no view's segment ever points at freed memory.
+     *
+     * <p>Every registration is deregistered even when one fails; the first failure is thrown at
+     * the end. Memory whose deregistration failed may still be reached by the device, so it is
+     * never freed: a dedicated block's own memory, or all chunks' (they share one arena).
      */
     @Override
     public void close() {
         List<Block> out;
-        List<Arena> free = new ArrayList<>();
-        boolean deferred;
         synchronized (this) {
             if (closed) {
                 return;
@@ -191,27 +193,35 @@ final class MemoryPool implements AutoCloseable {
             closed = true;
             out = List.copyOf(dedicated);
             dedicated.clear();
-            free.add(arena);
-            for (Block b : out) {
-                free.add(b.dedicatedArena);
-            }
-            deferred = pins > 0;
-            if (deferred) {
-                deferredArenas = free;
-                deferredBytes = (long) chunks.size() * chunkSize + dedicatedBytes;
-            }
             bytesInUse = 0;
             dedicatedBytes = 0;
         }
+        FirstFailure failure = new FirstFailure();
+        List<Arena> free = new ArrayList<>();
+        long freeBytes = 0;
+        boolean chunksDeregistered = true;
         for (Chunk c : chunks) {
-            c.registration.close();
+            chunksDeregistered &= failure.run(c.registration::close);
+        }
+        if (chunksDeregistered) {
+            free.add(arena);
+            freeBytes += (long) chunks.size() * chunkSize;
         }
         for (Block b : out) {
-            b.registration.close();
+            if (failure.run(b.registration::close)) {
+                free.add(b.dedicatedArena);
+                freeBytes += (b.segment.byteSize() + 4095) & ~4095L;
+            }
         }
-        if (!deferred) {
-            free.forEach(Arena::close);
+        synchronized (this) {
+            if (pins > 0) { // the last unpin frees it
+                deferredArenas = free;
+                deferredBytes = freeBytes;
+                free = List.of();
+            }
         }
+        free.forEach(Arena::close);
+        failure.throwIfAny();
     }
 
     /** One registered chunk and its buddy free lists (intrusive, indexed by min-block number). */

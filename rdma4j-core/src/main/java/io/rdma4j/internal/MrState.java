@@ -165,24 +165,14 @@ final class MrState {
             }
         }
         leak.closed();
-        RuntimeException failure = null;
+        FirstFailure failure = new FirstFailure();
         for (GrantState g : toRevoke) {
-            try {
-                g.revoke(true);
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+            failure.run(() -> g.revoke(true));
         }
         if (free) {
             release();
         }
-        if (failure != null) {
-            throw failure;
-        }
+        failure.throwIfAny();
     }
 
     /**

@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * made to take only part of a post list, as {@code ibv_post_send} may, or to hold or fail a
  * deregistration of memory granted to the peer (a test races others against a held one; a
  * failed one leaves the peer's key working, as a refused {@code ibv_dereg_mr} does), or to be
- * stranded: neither disconnected nor freed, as a queue pair {@code ibv_destroy_qp} refuses.
+ * stranded: neither disconnected nor freed, as a queue pair {@code ibv_destroy_qp} refuses. Its
+ * devices can be made to fail a deregistration of local memory (the context's pool).
  * Everything else, and every real effect, is the inner provider's. Never chosen by
  * {@code auto}.
  */
@@ -49,6 +50,9 @@ public final class FaultProvider implements RdmaProvider {
     private static final AtomicBoolean FAIL_DEREGISTRATION = new AtomicBoolean();
     /** Registrations whose deregistration failed on purpose: {@link #release()} deregisters them for real. */
     private static final Queue<MemoryRegistration> FAILED = new ConcurrentLinkedQueue<>();
+    private static final AtomicBoolean FAIL_LOCAL_DEREGISTRATION = new AtomicBoolean();
+    /** The device this provider opened last; what {@link #localRegistrations()} reports on. */
+    private static final AtomicReference<Device> LAST_DEVICE = new AtomicReference<>();
     private static final AtomicBoolean STRAND = new AtomicBoolean();
     /** Stranded endpoints, by the wrapper: {@link #release()} disconnects and frees them for real. */
     private static final Set<Endpoint> STRANDED = ConcurrentHashMap.newKeySet();
@@ -96,6 +100,36 @@ public final class FaultProvider implements RdmaProvider {
     }
 
     /**
+     * Arms a one-shot fault: the next deregistration of memory that a device of this provider
+     * registered for local use (the context's pool: its chunks and dedicated blocks) fails with
+     * an {@link RdmaException} and leaves the registration in place. The device's close then
+     * deregisters it for real before the inner device closes, as closing a verbs device frees the
+     * memory registrations it still holds.
+     */
+    public static void failNextLocalDeregistration() {
+        FAIL_LOCAL_DEREGISTRATION.set(true);
+    }
+
+    /**
+     * Memory registrations for local use of the device this provider opened last: how many are
+     * registered now and, once that device closed, how many it still held when it did.
+     *
+     * @param live registered now (a failed deregistration leaves its registration counted)
+     * @param atClose held when the device closed, or -1 while it is open
+     */
+    public record LocalRegistrations(int live, int atClose) {}
+
+    /**
+     * The local registrations of the device this provider opened last.
+     *
+     * @return the counts, or null when this provider has opened no device
+     */
+    public static LocalRegistrations localRegistrations() {
+        Device d = LAST_DEVICE.get();
+        return d == null ? null : new LocalRegistrations(d.live.get(), d.liveAtClose);
+    }
+
+    /**
      * Arms a one-shot fault: the next endpoint this provider connected to be disconnected is
      * stranded. Its disconnect does not reach the inner provider, so its work neither flushes
      * nor stops, and its close throws an {@link RdmaException} without freeing it: the device
@@ -113,6 +147,7 @@ public final class FaultProvider implements RdmaProvider {
     public static void release() {
         REFUSE_FROM.set(-1);
         FAIL_DEREGISTRATION.set(false);
+        FAIL_LOCAL_DEREGISTRATION.set(false);
         STRAND.set(false);
         for (MemoryRegistration r; (r = FAILED.poll()) != null; ) {
             r.close();
@@ -167,7 +202,9 @@ public final class FaultProvider implements RdmaProvider {
     @Override
     public ProviderDevice open(ProviderConfig config) {
         String inner = config.property("inner", "");
-        return new Device(inner(inner).open(innerConfig(config, inner)));
+        Device d = new Device(inner(inner).open(innerConfig(config, inner)));
+        LAST_DEVICE.set(d);
+        return d;
     }
 
     @Override
@@ -192,7 +229,18 @@ public final class FaultProvider implements RdmaProvider {
                 c.ackTimeout(), props);
     }
 
-    private record Device(ProviderDevice inner) implements ProviderDevice {
+    private static final class Device implements ProviderDevice {
+        private final ProviderDevice inner;
+        /** Local registrations not deregistered (a failed deregistration's included). */
+        private final AtomicInteger live = new AtomicInteger();
+        /** Registrations whose deregistration failed on purpose; deregistered for real at close. */
+        private final Queue<MemoryRegistration> failed = new ConcurrentLinkedQueue<>();
+        private volatile int liveAtClose = -1;
+
+        Device(ProviderDevice inner) {
+            this.inner = inner;
+        }
+
         @Override
         public String providerName() {
             return NAME;
@@ -210,7 +258,9 @@ public final class FaultProvider implements RdmaProvider {
 
         @Override
         public MemoryRegistration register(MemorySegment segment, int access) {
-            return inner.register(segment, access);
+            MemoryRegistration r = new LocalRegistration(this, inner.register(segment, access));
+            live.incrementAndGet();
+            return r;
         }
 
         @Override
@@ -230,7 +280,45 @@ public final class FaultProvider implements RdmaProvider {
 
         @Override
         public void close() {
+            liveAtClose = live.get();
+            for (MemoryRegistration r; (r = failed.poll()) != null; ) {
+                r.close();
+                live.decrementAndGet();
+            }
             inner.close();
+        }
+    }
+
+    /** Memory registered for local use, whose deregistration a test may make fail. */
+    private record LocalRegistration(Device device, MemoryRegistration inner) implements MemoryRegistration {
+        @Override
+        public MemorySegment segment() {
+            return inner.segment();
+        }
+
+        @Override
+        public int lkey() {
+            return inner.lkey();
+        }
+
+        @Override
+        public int rkey() {
+            return inner.rkey();
+        }
+
+        @Override
+        public int access() {
+            return inner.access();
+        }
+
+        @Override
+        public void close() {
+            if (FAIL_LOCAL_DEREGISTRATION.compareAndSet(true, false)) {
+                device.failed.add(inner);
+                throw new RdmaException("deregistering memory failed: refused by " + NAME + " (a test fault)");
+            }
+            inner.close();
+            device.live.decrementAndGet();
         }
     }
 
