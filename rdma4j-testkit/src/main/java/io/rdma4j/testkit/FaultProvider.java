@@ -289,8 +289,14 @@ public final class FaultProvider implements RdmaProvider {
         }
     }
 
-    /** Memory registered for local use, whose deregistration a test may make fail. */
-    private record LocalRegistration(Device device, MemoryRegistration inner) implements MemoryRegistration {
+    /** A registration of the inner provider's; the subclasses' {@code close} adds the faults. */
+    private abstract static class WrappedRegistration implements MemoryRegistration {
+        final MemoryRegistration inner;
+
+        WrappedRegistration(MemoryRegistration inner) {
+            this.inner = inner;
+        }
+
         @Override
         public MemorySegment segment() {
             return inner.segment();
@@ -309,6 +315,16 @@ public final class FaultProvider implements RdmaProvider {
         @Override
         public int access() {
             return inner.access();
+        }
+    }
+
+    /** Memory registered for local use, whose deregistration a test may make fail. */
+    private static final class LocalRegistration extends WrappedRegistration {
+        private final Device device;
+
+        LocalRegistration(Device device, MemoryRegistration inner) {
+            super(inner);
+            this.device = device;
         }
 
         @Override
@@ -386,25 +402,9 @@ public final class FaultProvider implements RdmaProvider {
     }
 
     /** Memory registered for the peer, whose deregistration a test may hold. */
-    private record PeerRegistration(MemoryRegistration inner) implements MemoryRegistration {
-        @Override
-        public MemorySegment segment() {
-            return inner.segment();
-        }
-
-        @Override
-        public int lkey() {
-            return inner.lkey();
-        }
-
-        @Override
-        public int rkey() {
-            return inner.rkey();
-        }
-
-        @Override
-        public int access() {
-            return inner.access();
+    private static final class PeerRegistration extends WrappedRegistration {
+        PeerRegistration(MemoryRegistration inner) {
+            super(inner);
         }
 
         @Override
