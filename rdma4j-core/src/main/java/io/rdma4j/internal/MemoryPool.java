@@ -193,6 +193,9 @@ final class MemoryPool implements AutoCloseable {
             closed = true;
             out = List.copyOf(dedicated);
             dedicated.clear();
+            if (pins > 0) { // still allocated for the open views while the deregistrations run
+                deferredBytes = (long) chunks.size() * chunkSize + dedicatedBytes;
+            }
             bytesInUse = 0;
             dedicatedBytes = 0;
         }
@@ -218,6 +221,8 @@ final class MemoryPool implements AutoCloseable {
                 deferredArenas = free;
                 deferredBytes = freeBytes;
                 free = List.of();
+            } else {
+                deferredBytes = 0;
             }
         }
         free.forEach(Arena::close);
