@@ -24,7 +24,7 @@ final class FirstFailure {
     }
 
     /** Keeps {@code e}: as the failure to throw if it is the first, else suppressed into that one. */
-    void add(RuntimeException e) {
+    private void add(RuntimeException e) {
         if (first == null) {
             first = e;
         } else if (first != e) {

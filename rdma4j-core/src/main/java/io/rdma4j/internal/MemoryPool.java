@@ -81,7 +81,7 @@ final class MemoryPool implements AutoCloseable {
     }
 
     private Block allocateDedicated(long size) {
-        long rounded = (size + 4095) & ~4095L;
+        long rounded = pageRounded(size);
         Arena own = Arena.ofShared();
         try {
             MemorySegment seg = own.allocate(rounded, 4096);
@@ -106,7 +106,7 @@ final class MemoryPool implements AutoCloseable {
      */
     void free(Block block) {
         if (block.chunk == null) {
-            long bytes = (block.segment.byteSize() + 4095) & ~4095L;
+            long bytes = pageRounded(block.segment.byteSize());
             synchronized (this) {
                 if (!dedicated.remove(block)) {
                     return; // the pool closed and freed it already
@@ -213,7 +213,7 @@ final class MemoryPool implements AutoCloseable {
         for (Block b : out) {
             if (failure.run(b.registration::close)) {
                 free.add(b.dedicatedArena);
-                freeBytes += (b.segment.byteSize() + 4095) & ~4095L;
+                freeBytes += pageRounded(b.segment.byteSize());
             }
         }
         synchronized (this) {
@@ -227,6 +227,11 @@ final class MemoryPool implements AutoCloseable {
         }
         free.forEach(Arena::close);
         failure.throwIfAny();
+    }
+
+    /** The bytes a dedicated block of {@code size} takes: whole pages. */
+    private static long pageRounded(long size) {
+        return (size + 4095) & ~4095L;
     }
 
     /** One registered chunk and its buddy free lists (intrusive, indexed by min-block number). */
