@@ -356,6 +356,17 @@ public final class PerfCommand implements Callable<Integer> {
      */
     static final int WARM_CALL_OPS = 8;
 
+    /**
+     * The last operations of a latency test's first warm-up, run after the JIT wait rather than
+     * before it, so that the measured run follows operations as perftest's does instead of
+     * the wait's idle second. In the Soft-RoCE guest (2026-12-06, paired rounds over three
+     * boots) read_lat measured 0.82 of the runs without (5 rounds, each better); atomic_lat
+     * about the same (median 0.97 over 14 rounds): its slow runs (40-58 us typical against
+     * 23-30) came with and without, and to perftest too. The counts the server follows do
+     * not change.
+     */
+    static final int RESUME_OPS = 2000;
+
     /** The message size of a bandwidth test's first warm-up, for a run of {@code size}-byte messages. */
     static long warmMessage(long size) {
         return Math.min(size, WARM_MESSAGE_BYTES);
@@ -678,18 +689,25 @@ public final class PerfCommand implements Callable<Integer> {
          */
         private long[] warmThenMeasure(int warm, int n, Timed op) throws Exception {
             long[] scratch = new long[WARM_CALL_OPS];
-            for (int done = 0; done < warm; done += WARM_CALL_OPS) {
-                op.run(scratch, Math.min(WARM_CALL_OPS, warm - done));
-            }
-            phase("warm-up done");
+            int resume = settleAt >= 0 ? Math.min(RESUME_OPS, warm) : 0;
+            warm(op, scratch, warm - resume);
             if (settleAt >= 0) {
                 settle();
+                warm(op, scratch, resume);
             }
+            phase("warm-up done");
             long[] samples = new long[n];
             phase("measuring");
             op.run(samples, n);
             phase("measured");
             return samples;
+        }
+
+        /** Runs {@code ops} operations of a latency test untimed, in short calls (see warmThenMeasure). */
+        private static void warm(Timed op, long[] scratch, int ops) throws Exception {
+            for (int done = 0; done < ops; done += WARM_CALL_OPS) {
+                op.run(scratch, Math.min(WARM_CALL_OPS, ops - done));
+            }
         }
 
         /** One operation outstanding, the whole round trip timed (read_lat, atomic_lat). */
@@ -756,13 +774,14 @@ public final class PerfCommand implements Callable<Integer> {
         }
 
         /**
-         * With --verbose, when a phase of the run began, in JVM uptime: to line up with
-         * {@code -Xlog:...:uptime} (what the JIT compiled or deoptimized while measuring).
+         * With --verbose, when a phase of the run began, in JVM uptime (to line up with
+         * {@code -Xlog:...:uptime}: what the JIT compiled or deoptimized while measuring), and
+         * how many operations the run had done by then.
          */
         private void phase(String what) {
             if (verbose) {
-                err.printf(Locale.ROOT, "# %s at %.3fs (JVM uptime)%n", what, // a point, as -Xlog prints it
-                        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
+                err.printf(Locale.ROOT, "# %s at %.3fs (JVM uptime), %d operations done%n", what, // a point, as -Xlog prints it
+                        java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0, opsDone);
                 err.flush();
             }
         }
@@ -770,6 +789,7 @@ public final class PerfCommand implements Callable<Integer> {
         /** Waits for the JIT to go quiet (see JitSettle), once per run. */
         private void settle() {
             settleAt = -1;
+            phase("JIT wait");
             JitSettle.await();
         }
 

@@ -152,6 +152,28 @@ class PerfEndToEndTest {
         assertFalse(quiet[1].err().contains("# measuring"), () -> "no marks without --verbose: " + quiet[1]);
     }
 
+    /**
+     * A latency test's last warm-up operations run after the JIT wait, so the measured run
+     * follows operations, not the wait's idle time (see PerfCommand.RESUME_OPS).
+     */
+    @Test
+    @Timeout(120)
+    void latencyWarmUpResumesAfterTheJitWait() throws Exception {
+        int port = freePort();
+        Out[] r = pair(List.of("perf", "atomic_lat", "--provider", "tcp", "-p", "" + port),
+                List.of("perf", "atomic_lat", "127.0.0.1", "--provider", "tcp", "-p", "" + port, "-n", "100", "--verbose"));
+        assertEquals(0, r[1].status(), r[1]::toString);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("# ([a-zA-Z -]+) at [0-9.]+s \\(JVM uptime\\), ([0-9]+) operations done")
+                .matcher(r[1].err());
+        java.util.Map<String, Long> ops = new java.util.LinkedHashMap<>();
+        while (m.find()) {
+            ops.put(m.group(1), Long.parseLong(m.group(2)));
+        }
+        assertEquals(List.of("JIT wait", "warm-up done", "measuring", "measured"), List.copyOf(ops.keySet()), r[1]::toString);
+        assertEquals(PerfCommand.RESUME_OPS, ops.get("measuring") - ops.get("JIT wait"), r[1]::toString);
+        assertEquals(100, ops.get("measured") - ops.get("measuring"), r[1]::toString);
+    }
+
     @Test
     @Timeout(120)
     void jsonOutput() throws Exception {
