@@ -690,10 +690,10 @@ public final class PerfCommand implements Callable<Integer> {
         private long[] warmThenMeasure(int warm, int n, Timed op) throws Exception {
             long[] scratch = new long[WARM_CALL_OPS];
             int resume = settleAt >= 0 ? Math.min(RESUME_OPS, warm) : 0;
-            warm(op, scratch, warm - resume);
+            runUntimed(op, scratch, warm - resume);
             if (settleAt >= 0) {
                 settle();
-                warm(op, scratch, resume);
+                runUntimed(op, scratch, resume);
             }
             phase("warm-up done");
             long[] samples = new long[n];
@@ -704,7 +704,7 @@ public final class PerfCommand implements Callable<Integer> {
         }
 
         /** Runs {@code ops} operations of a latency test untimed, in short calls (see warmThenMeasure). */
-        private static void warm(Timed op, long[] scratch, int ops) throws Exception {
+        private static void runUntimed(Timed op, long[] scratch, int ops) throws Exception {
             for (int done = 0; done < ops; done += WARM_CALL_OPS) {
                 op.run(scratch, Math.min(WARM_CALL_OPS, ops - done));
             }
