@@ -20,7 +20,7 @@ if [ $# -gt 0 ]; then select=("$@"); else select+=("--exclude-methodname=$exclud
 # start peer JVMs with java.class.path (the testkit's process contract) get everything.
 # rdma4j.* properties are forwarded to such peers: device and listen address go that way.
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -Djava.io.tmpdir=/tmp \
-  -Drdma4j.leakDetection=paranoid -XX:ErrorFile="$out/hs_err_pid%p.log" ${RDMA4J_GUEST_JAVA_OPTS:-} \
+  -Drdma4j.leakDetection=paranoid -XX:ErrorFile="$out/hs_err_pid%p.log" -Drdma4j.testkit.dumpDir="$out" ${RDMA4J_GUEST_JAVA_OPTS:-} \
   -Drdma4j.device="$RDMA4J_SOFTROCE_DEVICE" -Drdma4j.testkit.host="$RDMA4J_SOFTROCE_ADDR" \
   -cp "rdma4j-verbs/target/guest/junit-platform-console-standalone.jar:$cp" \
   org.junit.platform.console.ConsoleLauncher execute "${select[@]}" \

@@ -6,6 +6,9 @@ import java.time.Duration;
  * A capability to a peer's memory: address, length, rkey, access and lease, valid only on the
  * connection it came from. Operations check bounds, access and lease before they post; the peer
  * checks again (on verbs, its hardware does) and a revoked rkey fails with a remote access error.
+ * A zero-length read or write moves no data and may pass the peer without that check (the
+ * InfiniBand spec does not validate the rkey of a zero-length transfer): it can succeed just after
+ * the peer revoked the grant, so it is no test of whether a grant is alive.
  */
 public interface RemoteMr {
 

@@ -179,6 +179,9 @@ final class ApiSequence {
         void apply(Object result);
     }
 
+    /** A grant an operation uses, the access it needs ('r', 'w', 'i' or 'a') and the bytes it moves there. */
+    private record Target(GrantM grant, char need, long bytes) {}
+
     private final class Op {
         final String name;
         final int domain;
@@ -189,8 +192,7 @@ final class ApiSequence {
         final List<Rng> lends = new ArrayList<>(2);
         final List<Msg> msgs = new ArrayList<>(1);
         final List<Effect> effects = new ArrayList<>(2);
-        final List<GrantM> targets = new ArrayList<>(1);
-        final List<Character> needs = new ArrayList<>(1);
+        final List<Target> targets = new ArrayList<>(1);
         CompletableFuture<?> future;
         boolean uncertain;
         boolean batch;
@@ -240,6 +242,19 @@ final class ApiSequence {
             log.poll();
         }
         log.add(step + ": " + s);
+    }
+
+    /** The connections' counters and every thread's stack, for a hang seen once under some timing. */
+    private String stateAtTimeout() {
+        StringBuilder b = new StringBuilder();
+        for (int s = 0; s < 2; s++) {
+            try {
+                b.append("\nconnection ").append(s == 0 ? "A" : "B").append(": ").append(conn[s] == null ? "none" : conn[s].stats());
+            } catch (RuntimeException e) {
+                b.append("\nconnection ").append(s == 0 ? "A" : "B").append(": ").append(e);
+            }
+        }
+        return b + ThreadDump.take("api-sequence");
     }
 
     private AssertionError finding(String what, Throwable cause) {
@@ -821,7 +836,7 @@ final class ApiSequence {
         try {
             op.future = call.get();
         } catch (OperationTimeoutException e) {
-            throw finding(op.name + " (blocking) did not finish within the operation timeout", e);
+            throw finding(op.name + " (blocking) did not finish within the operation timeout" + stateAtTimeout(), e);
         } catch (RuntimeException e) {
             documented(e, op.name);
             checkInUse(e, op.lends);
@@ -947,8 +962,7 @@ final class ApiSequence {
             }
         }
         Op op = new Op(name, SQ + s);
-        op.targets.add(g);
-        op.needs.add(kind);
+        op.targets.add(new Target(g, kind, len));
         if (kind == 'r') {
             op.src.add(rm.rng);
             op.dst.add(l.rng);
@@ -1008,8 +1022,7 @@ final class ApiSequence {
             return;
         }
         Op op = new Op(cas ? "compareAndSwap" : "fetchAndAdd", SQ + s);
-        op.targets.add(g);
-        op.needs.add('a');
+        op.targets.add(new Target(g, 'a', 8));
         op.src.add(rm.rng);
         op.dst.add(rm.rng);
         op.effects.add(res -> applyAtomic(op, rm.rng, cas, a, b, (Long) res, null));
@@ -1210,8 +1223,7 @@ final class ApiSequence {
                     } else {
                         b.fetchAndAdd(l.slice, rm.slice, x);
                     }
-                    op.targets.add(g);
-                    op.needs.add('a');
+                    op.targets.add(new Target(g, 'a', 8));
                     op.src.add(rm.rng);
                     op.dst.add(rm.rng);
                     op.dst.add(l.rng);
@@ -1231,8 +1243,7 @@ final class ApiSequence {
                 if (l == null || rm == null) {
                     return;
                 }
-                op.targets.add(g);
-                op.needs.add(k);
+                op.targets.add(new Target(g, k, len));
                 op.lends.add(l.rng);
                 if (k == 'r') {
                     b.read(l.slice, rm.slice);
@@ -1406,16 +1417,17 @@ final class ApiSequence {
             }
             return;
         }
-        for (int i = 0; i < o.targets.size(); i++) {
-            GrantM g = o.targets.get(i);
-            char need = o.needs.get(i);
-            if (g.deadAt - o.postNanos < 0) {
+        for (Target t : o.targets) {
+            GrantM g = t.grant();
+            // A zero-length transfer touches no remote memory, and the InfiniBand spec exempts it
+            // from the peer's rkey check (RemoteMr says so): only this side's checks stop it.
+            if (t.bytes() > 0 && g.deadAt - o.postNanos < 0) {
                 throw finding(o + " succeeded on a grant revoked, released or closed before it was posted", null);
             }
             if (o.postNanos - g.granterDeadline > runner.leaseSlack().toNanos()) {
                 throw finding(o + " succeeded long after its grant's lease ended", null);
             }
-            boolean allowed = switch (need) {
+            boolean allowed = switch (t.need()) {
                 case 'r' -> g.access.canRead();
                 case 'a' -> g.access.canAtomic();
                 default -> g.access.canWrite();
@@ -1464,7 +1476,7 @@ final class ApiSequence {
             }
             harvest(-1);
             if (!pending.isEmpty()) {
-                throw finding("futures still pending after the connections closed: " + pending, null);
+                throw finding("futures still pending after the connections closed: " + pending + stateAtTimeout(), null);
             }
             compareAll();
         }

@@ -234,7 +234,7 @@ public abstract class ContractSupport {
         } catch (ExecutionException e) {
             return fail("the operation failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            return fail("the operation did not complete within " + patience());
+            return fail("the operation did not complete within " + patience() + ThreadDump.take("contract"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return fail("interrupted");
@@ -254,7 +254,7 @@ public abstract class ContractSupport {
         } catch (ExecutionException e) {
             return e.getCause();
         } catch (TimeoutException e) {
-            return fail("the operation did not complete within " + patience());
+            return fail("the operation did not complete within " + patience() + ThreadDump.take("contract"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return fail("interrupted");
