@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Timeout;
  * budget is spent. Runs in the Soft-RoCE guest without the Jazzer agent.
  *
  * <p>{@code -Drdma4j.verbs.fuzz.seconds=N} (default 60) bounds the random part; {@code
- * -Drdma4j.verbs.fuzz.seed=S} picks another sequence of inputs. A failure names the input (the
- * corpus file, or the seed and index) and the last steps.
+ * -Drdma4j.verbs.fuzz.seed=S} picks another sequence of inputs, and {@code
+ * -Drdma4j.verbs.fuzz.from=I} skips the corpus and the random inputs before index I (to replay
+ * one). A failure names the input (the corpus file, or the seed and index) and the last steps.
  */
 class VerbsApiSequenceTest {
     private static final String CORPUS = "/io/rdma4j/verbs/api-corpus";
@@ -42,6 +43,7 @@ class VerbsApiSequenceTest {
     void corpusThenRandomSequences() throws Throwable {
         long seconds = Long.getLong("rdma4j.verbs.fuzz.seconds", 60);
         long seed = Long.getLong("rdma4j.verbs.fuzz.seed", 5);
+        long from = Long.getLong("rdma4j.verbs.fuzz.from", 0);
         VerbsContractProfile profile = new VerbsContractProfile();
         RdmaOptions options = ApiSequenceRunner.edgeCases(profile.options()).build();
         // A lease ends on the core's timer: under TCG it may run seconds late.
@@ -50,8 +52,9 @@ class VerbsApiSequenceTest {
         assertTrue(corpus.size() >= 10, "the committed corpus was not found or is tiny: " + corpus.size() + " inputs");
         long t0 = System.nanoTime();
         try (ApiSequenceRunner runner = new ApiSequenceRunner(options, profile.host(), profile.patience(), leaseSlack)) {
-            for (Path p : corpus) {
-                run(runner, Files.readAllBytes(p), "corpus input " + p.getFileName());
+            List<Path> replayed = from > 0 ? List.of() : corpus;
+            for (Path p : replayed) {
+                run(runner, Files.readAllBytes(p), "corpus input " + p.getFileName(), "");
             }
             long corpusMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             long corpusSteps = runner.steps();
@@ -61,22 +64,26 @@ class VerbsApiSequenceTest {
             while (System.nanoTime() < deadline) {
                 byte[] input = new byte[16 + rnd.nextInt(2048)];
                 rnd.nextBytes(input);
-                run(runner, input, "random input " + random + " of seed " + seed);
+                if (random >= from) {
+                    run(runner, input, "random input " + random + " of seed " + seed, "\nreplay it: RDMA4J_GUEST_JAVA_OPTS="
+                            + "'-Drdma4j.verbs.fuzz.seed=" + seed + " -Drdma4j.verbs.fuzz.from=" + random
+                            + " -Drdma4j.verbs.fuzz.seconds=20' scripts/test-verbs -- --select-class=" + VerbsApiSequenceTest.class.getName());
+                }
                 random++;
             }
-            System.out.printf("verbs api sequences: %d corpus inputs (%d steps, %d ms), then %d random inputs of seed %d"
+            System.out.printf("verbs api sequences: %d corpus inputs (%d steps, %d ms), then random inputs %d to %d of seed %d"
                     + " (%d steps, %d s budget); %d sequences, %d steps in all, leaks found %d, %d ms%n",
-                    corpus.size(), corpusSteps, corpusMs, random, seed, runner.steps() - corpusSteps, seconds,
+                    replayed.size(), corpusSteps, corpusMs, from, random - 1, seed, runner.steps() - corpusSteps, seconds,
                     runner.inputs(), runner.steps(), runner.leaks(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         }
     }
 
-    private static void run(ApiSequenceRunner runner, byte[] input, String name) throws Throwable {
+    private static void run(ApiSequenceRunner runner, byte[] input, String name, String replay) throws Throwable {
         try {
             runner.run(FuzzInput.of(input));
         } catch (Throwable t) {
-            AssertionError e = new AssertionError(name + " (" + input.length + " bytes) failed: " + t.getMessage(), t);
+            AssertionError e = new AssertionError(name + " (" + input.length + " bytes) failed: " + t.getMessage() + replay, t);
             throw e;
         }
     }
