@@ -5,7 +5,8 @@
 module io.rdma4j.testkit {
     requires transitive io.rdma4j;
     requires transitive org.junit.jupiter.api;
-    requires jdk.management; // the per-thread allocation counter of the allocation checks
+    requires jdk.management; // the per-thread allocation counter of the allocation checks, thread dumps
+    requires java.logging; // a contract watches the core's warnings
 
     exports io.rdma4j.testkit;
     uses io.rdma4j.testkit.ContractProfile;

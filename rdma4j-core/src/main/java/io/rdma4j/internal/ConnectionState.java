@@ -1131,6 +1131,13 @@ final class ConnectionState implements EndpointHandler {
         if (m.requestId() != 0) {
             CompletableFuture<RemoteMr> f = requests.remove(m.requestId());
             if (f == null) {
+                if (closing || broken != null) {
+                    // A request this side failed when it began to close (close fails the requests,
+                    // then disconnects): drop the answer; the peer's grant ends with the connection.
+                    held.remove(m.id());
+                    r.invalidate();
+                    return;
+                }
                 throw new ProtocolException("peer answered request " + m.requestId() + " that this side never made");
             }
             if (!f.complete(r)) {
@@ -1196,6 +1203,9 @@ final class ConnectionState implements EndpointHandler {
                 case ControlMessage.REFUSE -> {
                     CompletableFuture<RemoteMr> f = requests.remove(m.id());
                     if (f == null) {
+                        if (closing || broken != null) {
+                            return; // a request this side failed when it began to close
+                        }
                         throw new ProtocolException("peer refused request " + m.id() + " that this side never made");
                     }
                     context.completeError(f, new GrantRefusedException("the peer refused the request: " + m.reason()));

@@ -4,6 +4,7 @@ import io.rdma4j.RdmaException;
 import io.rdma4j.spi.CompletionQueue;
 import io.rdma4j.spi.DeviceDescription;
 import io.rdma4j.spi.DeviceLimits;
+import io.rdma4j.spi.EndpointHandler;
 import io.rdma4j.spi.EndpointSpec;
 import io.rdma4j.spi.MemoryRegistration;
 import io.rdma4j.spi.PartialPostException;
@@ -36,7 +37,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * made to take only part of a post list, as {@code ibv_post_send} may, or to hold or fail a
  * deregistration of memory granted to the peer (a test races others against a held one; a
  * failed one leaves the peer's key working, as a refused {@code ibv_dereg_mr} does), or to be
- * stranded: neither disconnected nor freed, as a queue pair {@code ibv_destroy_qp} refuses. Its
+ * stranded: neither disconnected nor freed, as a queue pair {@code ibv_destroy_qp} refuses, or to
+ * hold a control message coming in, or their disconnects (a test orders a race with them). Its
  * devices can be made to fail a deregistration of local memory (the context's pool).
  * Everything else, and every real effect, is the inner provider's. Never chosen by
  * {@code auto}.
@@ -47,6 +49,7 @@ public final class FaultProvider implements RdmaProvider {
     private static final AtomicInteger REFUSE_FROM = new AtomicInteger(-1);
     private static final AtomicReference<CountDownLatch> DISCONNECT_GATE = new AtomicReference<>();
     private static final AtomicReference<HeldDeregistration> HELD_DEREGISTRATION = new AtomicReference<>();
+    private static final AtomicReference<HeldControl> HELD_CONTROL = new AtomicReference<>();
     private static final AtomicBoolean FAIL_DEREGISTRATION = new AtomicBoolean();
     /** Registrations whose deregistration failed on purpose: {@link #release()} deregisters them for real. */
     private static final Queue<MemoryRegistration> FAILED = new ConcurrentLinkedQueue<>();
@@ -88,6 +91,43 @@ public final class FaultProvider implements RdmaProvider {
         HeldDeregistration h = new HeldDeregistration(new CountDownLatch(1), new CountDownLatch(1));
         HELD_DEREGISTRATION.set(h);
         return h.holding();
+    }
+
+    /**
+     * Arms a one-shot fault: the next control message (a grant, a refusal, a release...) that
+     * reaches an endpoint this provider connected waits before the core sees it, until
+     * {@link #letHeldControlMessageIn()} or {@link #release()}. The provider's thread that
+     * delivers it waits too.
+     *
+     * @return counted down when a message is being held
+     */
+    public static CountDownLatch holdNextIncomingControlMessage() {
+        HeldControl h = new HeldControl(new CountDownLatch(1), new CountDownLatch(1), new CountDownLatch(1));
+        HELD_CONTROL.set(h);
+        return h.holding();
+    }
+
+    /**
+     * Lets the message {@link #holdNextIncomingControlMessage()} held reach the core, and returns
+     * once the core has handled it (boundedly).
+     *
+     * @throws IllegalStateException when no message is held
+     */
+    public static void letHeldControlMessageIn() {
+        HeldControl h = HELD_CONTROL.getAndSet(null);
+        if (h == null || h.holding().getCount() > 0) {
+            throw new IllegalStateException("no control message is held");
+        }
+        h.gate().countDown();
+        pass(h.handled());
+    }
+
+    /**
+     * Until {@link #release()}, the disconnects of endpoints this provider connected wait: a test
+     * sees a connection that is closing while its endpoint still carries messages.
+     */
+    public static void holdDisconnects() {
+        DISCONNECT_GATE.set(new CountDownLatch(1));
     }
 
     /**
@@ -165,6 +205,10 @@ public final class FaultProvider implements RdmaProvider {
         if (h != null) {
             h.gate().countDown();
         }
+        HeldControl c = HELD_CONTROL.getAndSet(null);
+        if (c != null) {
+            c.gate().countDown();
+        }
     }
 
     /** Waits on a test's gate, bounded: a test that forgets {@link #release()} still ends. */
@@ -178,6 +222,33 @@ public final class FaultProvider implements RdmaProvider {
 
     /** An armed or engaged hold of a deregistration: signalled when engaged, passed when released. */
     private record HeldDeregistration(CountDownLatch holding, CountDownLatch gate) {}
+
+    /** An armed or engaged hold of an incoming control message; {@code handled} once the core returned. */
+    private record HeldControl(CountDownLatch holding, CountDownLatch gate, CountDownLatch handled) {}
+
+    /** The core's callbacks of an endpoint this provider connected, where a control message may be held. */
+    private record HoldingHandler(EndpointHandler core) implements EndpointHandler {
+        @Override
+        public void onControlMessage(MemorySegment message) {
+            HeldControl h = HELD_CONTROL.get();
+            if (h == null || h.holding().getCount() == 0) {
+                core.onControlMessage(message);
+                return;
+            }
+            h.holding().countDown(); // one-shot: the next message is not held
+            pass(h.gate());
+            try {
+                core.onControlMessage(message);
+            } finally {
+                h.handled().countDown();
+            }
+        }
+
+        @Override
+        public void onDisconnected(Throwable cause) {
+            core.onDisconnected(cause);
+        }
+    }
 
     @Override
     public String name() {
@@ -275,7 +346,9 @@ public final class FaultProvider implements RdmaProvider {
 
         @Override
         public ProviderEndpoint connect(InetSocketAddress remote, EndpointSpec spec, Duration timeout) {
-            return new Endpoint(inner.connect(remote, spec, timeout));
+            EndpointSpec holding = new EndpointSpec(spec.sendQueue(), spec.receiveQueue(), spec.sendQueueDepth(),
+                    spec.receiveQueueDepth(), new HoldingHandler(spec.handler()));
+            return new Endpoint(inner.connect(remote, holding, timeout));
         }
 
         @Override
