@@ -8,6 +8,7 @@ module io.rdma4j.cli {
     requires info.picocli;
     requires java.management; // perf: waits for the JIT to go quiet before measuring
     requires jdk.management; // ... and for the compilers' CPU time (a compilation in flight)
+    requires java.logging; // the library's log records as one line each on the command's stderr
 
     uses io.rdma4j.spi.RdmaProvider;
 

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code rdma4j} command. Exit status: 0 when everything worked, 1 when a check or a run
  * failed, 2 for a usage error (a bad flag, an unreachable peer, a missing provider), each
- * reported as one line on stderr; {@code --verbose} adds the stack trace.
+ * reported as one line on stderr; {@code --verbose} adds the stack trace and the library's
+ * informational log records ({@link CliLog}).
  */
 @Command(name = "rdma4j", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Safe, asynchronous RDMA for Java: try it, list devices, measure.",
@@ -90,7 +91,10 @@ public final class Main implements Callable<Integer> {
             e.flush();
             return status;
         });
-        int status = cl.execute(args);
+        int status;
+        try (CliLog _ = CliLog.install(e, verbose)) {
+            status = cl.execute(args);
+        }
         o.flush();
         e.flush();
         return status;

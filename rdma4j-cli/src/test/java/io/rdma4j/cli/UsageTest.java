@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,19 @@ class UsageTest {
         CliRun r = CliRun.of("perf", "write_bw", "127.0.0.1", "-p", Integer.toString(port));
         assertUsageError(r, "");
         assertTrue(r.err().contains("127.0.0.1") || r.err().contains("provider"), r::toString);
+    }
+
+    @Test
+    void theLibrarysLogRecordsAreOneLineEachAndInformationOnlyWhenVerbose() {
+        CliRun quiet = CliRun.of("demo", "--provider", "auto");
+        assertEquals(Main.OK, quiet.status(), quiet::toString);
+        assertFalse(quiet.err().contains("auto selected provider"), () -> "an informational record without --verbose\n" + quiet);
+        CliRun verbose = CliRun.of("demo", "--provider", "auto", "--verbose");
+        assertEquals(Main.OK, verbose.status(), verbose::toString);
+        List<String> lines = verbose.errLines();
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("rdma4j: info: auto selected provider")),
+                () -> "the provider choice is not one line of the command's stderr with --verbose\n" + verbose);
+        assertTrue(lines.stream().allMatch(l -> l.startsWith("rdma4j: ")), () -> "a log line in another format\n" + verbose);
     }
 
     @Test
