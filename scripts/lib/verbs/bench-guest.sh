@@ -27,8 +27,8 @@ fi
 [ ${#tests[@]} -gt 0 ] || { echo "bench-guest.sh: no perf runs selected (only: $only)" >&2; exit 2; }
 # The data line: the first line whose first field is the message size.
 pick() { awk -v s="$1" -v c="$2" '$1 == s && NF >= c { v = $c } END { print v }'; }
+# Both run in $(...) subshells: the caller moves $port on (an increment in here would be lost).
 run_perftest() { # name size iters bin col
-  port=$((port + 1))
   local size=(-s "$2")
   [ "$4" = ib_atomic_lat ] && size=()   # atomics are 8 bytes; it takes no -s
   timeout 120 "$4" -d "$dev" -x "$gid" "${size[@]}" -n "$3" -F -p $port > /tmp/s.txt 2>&1 &
@@ -39,7 +39,6 @@ run_perftest() { # name size iters bin col
 }
 # rdma4j's run also reports its wall time (the JVM's start, warm-up and JIT wait included) in /tmp/rdma4j-secs.
 run_rdma4j() {
-  port=$((port + 1))
   local t0=$SECONDS
   timeout 300 ./rdma4j perf "$1" --provider verbs -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port > /tmp/s.txt 2>&1 &
   local spid=$!; sleep 3
@@ -51,8 +50,10 @@ run_rdma4j() {
 for r in $(seq 1 "$rounds"); do
   for t in "${tests[@]}"; do
     set -- $t
-    if [ $((r % 2)) = 1 ]; then a=$(run_perftest "$1" "$2" "$3" "$4" "$5"); b=$(run_rdma4j "$1" "$2" "$3" "$4" "$5")
-    else b=$(run_rdma4j "$1" "$2" "$3" "$4" "$5"); a=$(run_perftest "$1" "$2" "$3" "$4" "$5"); fi
+    if [ $((r % 2)) = 1 ]; then port=$((port + 1)); a=$(run_perftest "$1" "$2" "$3" "$4" "$5")
+                                port=$((port + 1)); b=$(run_rdma4j "$1" "$2" "$3" "$4" "$5")
+    else port=$((port + 1)); b=$(run_rdma4j "$1" "$2" "$3" "$4" "$5")
+         port=$((port + 1)); a=$(run_perftest "$1" "$2" "$3" "$4" "$5"); fi
     echo "round $r $1 $2 perftest=${a:-FAILED} rdma4j=${b:-FAILED} (rdma4j run $(cat /tmp/rdma4j-secs) s)" | tee -a "$out"
     [ -n "$b" ] || { echo "--- rdma4j client output:"; tail -5 /tmp/c.txt; echo "--- rdma4j server output:"; tail -5 /tmp/s.txt; }
   done
