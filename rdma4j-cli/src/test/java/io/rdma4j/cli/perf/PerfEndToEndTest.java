@@ -125,6 +125,19 @@ class PerfEndToEndTest {
         }
     }
 
+    /** One of --verbose's marks: {@code # <phase> at <seconds>s (JVM uptime), <n> operations done}. */
+    private record Mark(String phase, double at, long ops) {}
+
+    private static List<Mark> marks(String err) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("# ([a-zA-Z -]+) at ([0-9.]+)s \\(JVM uptime\\), ([0-9]+) operations done").matcher(err);
+        List<Mark> marks = new ArrayList<>();
+        while (m.find()) {
+            marks.add(new Mark(m.group(1), Double.parseDouble(m.group(2)), Long.parseLong(m.group(3))));
+        }
+        return marks;
+    }
+
     /** --verbose marks when the warm-up ended, the measurement began and ended, in order. */
     @ParameterizedTest
     @ValueSource(strings = {"atomic_lat", "write_bw"})
@@ -134,17 +147,12 @@ class PerfEndToEndTest {
         Out[] r = pair(List.of("perf", test, "--provider", "tcp", "-p", "" + port),
                 List.of("perf", test, "127.0.0.1", "--provider", "tcp", "-p", "" + port, "-n", "100", "--verbose"));
         assertEquals(0, r[1].status(), r[1]::toString);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("# (warm-up done|measuring|measured) at ([0-9.]+)s \\(JVM uptime\\)")
-                .matcher(r[1].err());
-        List<String> phases = new ArrayList<>();
-        double last = 0;
-        while (m.find()) {
-            phases.add(m.group(1));
-            double t = Double.parseDouble(m.group(2));
-            assertTrue(t >= last, () -> "phases in time order: " + r[1]);
-            last = t;
+        List<Mark> marks = marks(r[1].err());
+        for (int i = 1; i < marks.size(); i++) {
+            assertTrue(marks.get(i).at() >= marks.get(i - 1).at(), () -> "phases in time order: " + r[1]);
         }
-        assertEquals(List.of("warm-up done", "measuring", "measured"), phases, r[1]::toString);
+        assertEquals(List.of("warm-up done", "measuring", "measured"),
+                marks.stream().map(Mark::phase).filter(p -> !p.equals("JIT wait")).toList(), r[1]::toString);
         int quietPort = freePort();
         Out[] quiet = pair(List.of("perf", test, "--provider", "tcp", "-p", "" + quietPort),
                 List.of("perf", test, "127.0.0.1", "--provider", "tcp", "-p", "" + quietPort, "-n", "100"));
@@ -163,11 +171,9 @@ class PerfEndToEndTest {
         Out[] r = pair(List.of("perf", "atomic_lat", "--provider", "tcp", "-p", "" + port),
                 List.of("perf", "atomic_lat", "127.0.0.1", "--provider", "tcp", "-p", "" + port, "-n", "100", "--verbose"));
         assertEquals(0, r[1].status(), r[1]::toString);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("# ([a-zA-Z -]+) at [0-9.]+s \\(JVM uptime\\), ([0-9]+) operations done")
-                .matcher(r[1].err());
         java.util.Map<String, Long> ops = new java.util.LinkedHashMap<>();
-        while (m.find()) {
-            ops.put(m.group(1), Long.parseLong(m.group(2)));
+        for (Mark mark : marks(r[1].err())) {
+            ops.put(mark.phase(), mark.ops());
         }
         assertEquals(List.of("JIT wait", "warm-up done", "measuring", "measured"), List.copyOf(ops.keySet()), r[1]::toString);
         assertEquals(PerfCommand.RESUME_OPS, ops.get("measuring") - ops.get("JIT wait"), r[1]::toString);
