@@ -1134,8 +1134,7 @@ final class ConnectionState implements EndpointHandler {
                 if (closing || broken != null) {
                     // A request this side failed when it began to close (close fails the requests,
                     // then disconnects): drop the answer; the peer's grant ends with the connection.
-                    held.remove(m.id());
-                    r.invalidate();
+                    release(r);
                     return;
                 }
                 throw new ProtocolException("peer answered request " + m.requestId() + " that this side never made");
