@@ -248,11 +248,13 @@ final class ApiSequence {
     private String stateAtTimeout() {
         StringBuilder b = new StringBuilder();
         for (int s = 0; s < 2; s++) {
+            Object counters;
             try {
-                b.append("\nconnection ").append(s == 0 ? "A" : "B").append(": ").append(conn[s] == null ? "none" : conn[s].stats());
+                counters = conn[s] == null ? "none" : conn[s].stats();
             } catch (RuntimeException e) {
-                b.append("\nconnection ").append(s == 0 ? "A" : "B").append(": ").append(e);
+                counters = e;
             }
+            b.append("\nconnection ").append(s == 0 ? "A" : "B").append(": ").append(counters);
         }
         return b + ThreadDump.take("api-sequence");
     }
