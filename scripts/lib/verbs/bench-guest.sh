@@ -49,11 +49,11 @@ run_rdma4j() {
   local t0=$SECONDS crashes=0 v=
   while :; do
     rm -f /tmp/hs_err_*.log
-    RDMA4J_JAVA_OPTS="-XX:ErrorFile=/tmp/hs_err_%p.log" timeout 300 ./rdma4j perf "$1" --provider verbs --poll "$poll" \
-        -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port > /tmp/s.txt 2>&1 &
+    # the server's command; the client's adds the address
+    local perf=(timeout 300 ./rdma4j perf "$1" --provider verbs --poll "$poll" -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port)
+    RDMA4J_JAVA_OPTS="-XX:ErrorFile=/tmp/hs_err_%p.log" "${perf[@]}" > /tmp/s.txt 2>&1 &
     local spid=$!; sleep 3
-    RDMA4J_JAVA_OPTS="-XX:ErrorFile=/tmp/hs_err_%p.log" timeout 300 ./rdma4j perf "$1" --provider verbs --poll "$poll" \
-        -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port "$addr" > /tmp/c.txt 2>&1
+    RDMA4J_JAVA_OPTS="-XX:ErrorFile=/tmp/hs_err_%p.log" "${perf[@]}" "$addr" > /tmp/c.txt 2>&1
     v=$(pick "$2" "$5" < /tmp/c.txt)
     [ -n "$v" ] || kill $spid 2> /dev/null   # the client failed: do not let the server wait out its timeout
     wait $spid
