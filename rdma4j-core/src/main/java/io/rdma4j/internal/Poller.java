@@ -20,8 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  * with no thread hand-off (poller wakes, completes the future, the waiter wakes), which is what
  * a blocking call on a NIC costs most. One thread polls at a time ({@link #polling}); while
  * callers poll, this thread parks instead of spinning or arming the queue, so exactly one
- * thread spins and no completion event wakes it. It is unparked when the last caller leaves
- * with work still outstanding, or when work is posted with no caller polling. Whether callers
+ * thread spins and no completion event wakes it. Whether callers
  * poll: always in {@link PollMode#BUSY}, never in {@link PollMode#EVENT}, and in
  * {@link PollMode#ADAPTIVE} when the provider says its completions need none of its threads
  * ({@link CompletionQueue#waitersMayPoll()}), for a bounded time.
@@ -33,6 +32,18 @@ import java.util.concurrent.locks.LockSupport;
  * caller. Same turn, count and budget as polling callers; whoever delivers completions while
  * other callers wait bumps the queue's event count ({@link CompletionQueue#wakeup()}), since a
  * completed future does not wake a thread blocked on the queue.
+ *
+ * <p><b>The hand-off back to this thread.</b> Parked for callers, this thread wakes every
+ * {@link #HAND_OFF_NANOS} and takes over when no caller is left. Two things wake it at once: a
+ * caller that stops before its own work is done (out of budget, interrupted, timed out), which
+ * is about to wait to be woken; and a post with no caller polling, by any thread but the one
+ * whose blocking call last got its result. That thread, and a caller that got its result and
+ * left, do not wake it: such a thread usually comes straight back to wait (a ping-pong, a
+ * bandwidth loop awaiting its oldest batch) and then polls itself. Woken at every such leave
+ * and post, this thread took a CPU from the two threads of a ping-pong twice a message: on a
+ * 2-vCPU guest send_lat took 13 times perftest's time, against 2.2 times with the 2 ms wait
+ * (bench README, session 22). The cost: work that thread posts asynchronously right after a
+ * blocking call, and that no caller waits for, completes up to {@link #HAND_OFF_NANOS} late.
  */
 final class Poller extends Thread implements CompletionHandler {
     private static final System.Logger LOG = System.getLogger("io.rdma4j.poller");
@@ -78,8 +89,21 @@ final class Poller extends Thread implements CompletionHandler {
             Long.getLong("rdma4j.poller.callerYieldMicros", 200));
     /** Spins of a caller with nothing polled before it yields between polls. */
     private static final int CALLER_SPINS = FEW_CORES ? 16 : 1000;
-    /** A safety net only: the longest this thread stays parked for callers without a re-check. */
-    private static final long PARKED_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /**
+     * How long this thread, parked for callers, sleeps before it looks whether the last caller
+     * has left (see the class comment): long against a ping-pong's round trip, so the thread
+     * seldom wakes in one (each wake costs a context switch, which in the emulated guest costs
+     * as much as the whole wake-up per message did: 200 us measured no better than 0), and
+     * short against the caller's own polling budget. 0 wakes it at every leave and post
+     * instead, the way it worked until session 22. {@code -Drdma4j.poller.handOffMicros}
+     * overrides.
+     */
+    private static final long HAND_OFF_NANOS = TimeUnit.MICROSECONDS.toNanos(
+            Long.getLong("rdma4j.poller.handOffMicros", 2000));
+    /** Whether leaves and posts wake this thread (handOffMicros=0). */
+    private static final boolean EAGER_HAND_OFF = HAND_OFF_NANOS <= 0;
+    /** The longest this thread stays parked for callers: a safety net when woken at hand-offs. */
+    private static final long PARKED_RECHECK_NANOS = EAGER_HAND_OFF ? TimeUnit.MILLISECONDS.toNanos(50) : HAND_OFF_NANOS;
     /** Marks a thread that delivers completions while it polls as a caller (see {@link #isDelivering}). */
     private static final ThreadLocal<boolean[]> DELIVERING = ThreadLocal.withInitial(() -> new boolean[1]);
 
@@ -99,6 +123,12 @@ final class Poller extends Thread implements CompletionHandler {
     private final AtomicInteger outstanding = new AtomicInteger();
     /** Set while this thread is parked because callers poll. */
     private volatile boolean parkedForCallers;
+    /**
+     * The thread whose blocking call last got its result (see {@link #afterPost}). Plain and
+     * racy on purpose, written only when it changes: a stale value costs one early wake or one
+     * wait of at most {@link #HAND_OFF_NANOS}, and a blocking call no fence.
+     */
+    private Thread lastDoneCaller;
 
     Poller(ContextState context, CompletionQueue queue, PollMode mode, String name) {
         super(name);
@@ -181,7 +211,7 @@ final class Poller extends Thread implements CompletionHandler {
         }
     }
 
-    /** Parks until no caller polls, or a post or a leaving caller needs this thread. */
+    /** Parks until no caller polls, or a caller that stops waits for this thread (see the class comment). */
     private void parkWhileCallersPoll() {
         parkedForCallers = true;
         try {
@@ -284,7 +314,7 @@ final class Poller extends Thread implements CompletionHandler {
             }
             return clockStarted ? Math.max(0, timeoutNanos - (System.nanoTime() - clockStart)) : timeoutNanos;
         } finally {
-            leaveCaller();
+            leaveCaller(f.isDone());
         }
     }
 
@@ -355,14 +385,33 @@ final class Poller extends Thread implements CompletionHandler {
             }
             return Math.max(0, timeoutNanos - (System.nanoTime() - start));
         } finally {
-            leaveCaller();
+            leaveCaller(f.isDone());
         }
     }
 
-    /** Counts a caller out; once per {@link #enterCaller}. */
+    /**
+     * Counts a caller out whose call never got to poll (refused before it posted); once per
+     * {@link #enterCaller}. Wakes this thread as a caller that stops waiting does.
+     */
     void leaveCaller() {
+        leaveCaller(false);
+    }
+
+    /**
+     * Counts a caller out; once per {@link #enterCaller}.
+     *
+     * @param done whether the caller's own work is done, so it will not wait for this thread
+     *     (see the class comment)
+     */
+    private void leaveCaller(boolean done) {
+        if (done && !EAGER_HAND_OFF) {
+            Thread me = Thread.currentThread();
+            if (lastDoneCaller != me) {
+                lastDoneCaller = me;
+            }
+        }
         // decremented, then checked: pairs with parkWhileCallersPoll's flag-then-check
-        if (callers.decrementAndGet() == 0 && parkedForCallers && outstanding.get() > 0) {
+        if (callers.decrementAndGet() == 0 && (!done || EAGER_HAND_OFF) && parkedForCallers && outstanding.get() > 0) {
             LockSupport.unpark(this);
         }
     }
@@ -379,10 +428,12 @@ final class Poller extends Thread implements CompletionHandler {
 
     /**
      * After work was posted by a thread that will not poll for it: wakes this thread if it is
-     * parked for callers and none is left to poll.
+     * parked for callers and none is left to poll, unless the posting thread's blocking call
+     * just got its result; that thread is likely back soon to wait and poll, and otherwise this
+     * thread wakes by itself within {@link #HAND_OFF_NANOS} (see the class comment).
      */
     void afterPost() {
-        if (parkedForCallers && callers.get() == 0) {
+        if (parkedForCallers && callers.get() == 0 && (EAGER_HAND_OFF || lastDoneCaller != Thread.currentThread())) {
             LockSupport.unpark(this);
         }
     }

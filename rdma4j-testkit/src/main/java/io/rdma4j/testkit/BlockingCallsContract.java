@@ -196,6 +196,33 @@ public abstract class BlockingCallsContract extends ContractSupport {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void workLeftOutstandingByABlockingCallThatGotItsResultIsStillDelivered() {
+        for (PollMode mode : PollMode.values()) {
+            Setup s = setup(mode);
+            var server = s.pair().server();
+            var client = s.pair().client();
+            LocalMr serverOut = allocate(s.serverContext(), 4096);
+            // A caller that got its result leaves without waking the poller (the thread that
+            // posted usually comes back to wait); the receive it leaves posted, and the async
+            // write after it, have no caller: the poller must take them over by itself.
+            for (int i = 0; i < 50; i++) {
+                CompletableFuture<Received> received = client.receiveAsync(s.clientMem().slice(16384, 1024));
+                client.write(s.clientMem().slice(0, 64), s.remote().slice(0, 64));
+                byte[] data = Patterns.bytes(400 + i, 128);
+                s.clientMem().put(256, data);
+                await(client.writeAsync(s.clientMem().slice(256, 128), s.remote().slice(1024, 128)));
+                Patterns.assertHolds(mode + ": an async write right after a blocking one, round " + i, s.serverMem(), 1024, data);
+                byte[] msg = Patterns.bytes(900 + i, 100 + i);
+                serverOut.put(0, msg);
+                server.send(serverOut.slice(0, msg.length));
+                assertEquals(msg.length, await(received).byteLength(), mode + ": the receive left posted, round " + i);
+                Patterns.assertHolds(mode + ": the message, round " + i, s.clientMem(), 16384, msg);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aBlockingCallGivesUpAfterTheOperationTimeoutInEveryPollMode() {
         Duration timeout = Duration.ofSeconds(1);
         for (PollMode mode : PollMode.values()) {
