@@ -20,9 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  * with no thread hand-off (poller wakes, completes the future, the waiter wakes), which is what
  * a blocking call on a NIC costs most. One thread polls at a time ({@link #polling}); while
  * callers poll, this thread parks instead of spinning or arming the queue, so exactly one
- * thread spins and no completion event wakes it. Whether callers
- * poll: always in {@link PollMode#BUSY}, never in {@link PollMode#EVENT}, and in
- * {@link PollMode#ADAPTIVE} when the provider says its completions need none of its threads
+ * thread spins and no completion event wakes it. Whether callers poll: always in
+ * {@link PollMode#BUSY}, never in {@link PollMode#EVENT}, and in {@link PollMode#ADAPTIVE} when
+ * the provider says its completions need none of its threads
  * ({@link CompletionQueue#waitersMayPoll()}), for a bounded time.
  *
  * <p><b>Or wait on the queue.</b> Where the provider's own threads produce the completions (so
@@ -42,8 +42,11 @@ import java.util.concurrent.locks.LockSupport;
  * bandwidth loop awaiting its oldest batch) and then polls itself. Woken at every such leave
  * and post, this thread took a CPU from the two threads of a ping-pong twice a message: on a
  * 2-vCPU guest send_lat took 13 times perftest's time, against 2.2 times with the 2 ms wait
- * (bench README, session 22). The cost: work that thread posts asynchronously right after a
- * blocking call, and that no caller waits for, completes up to {@link #HAND_OFF_NANOS} late.
+ * (bench README, session 22). The costs: work that thread posts asynchronously right after a
+ * blocking call, and that no caller waits for, completes up to {@link #HAND_OFF_NANOS} late;
+ * and a loop of blocking calls that never woke this thread before now has it wake every
+ * {@link #HAND_OFF_NANOS}: on the same guest atomic_lat went from 1.42 to 2.29 times
+ * perftest's time (backing the wait off while callers stay is the fix to try).
  */
 final class Poller extends Thread implements CompletionHandler {
     private static final System.Logger LOG = System.getLogger("io.rdma4j.poller");
