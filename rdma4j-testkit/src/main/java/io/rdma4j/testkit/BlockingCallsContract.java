@@ -17,6 +17,7 @@ import io.rdma4j.RdmaContext;
 import io.rdma4j.RdmaException;
 import io.rdma4j.Received;
 import io.rdma4j.RemoteMr;
+import io.rdma4j.RemoteSlice;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -217,6 +218,53 @@ public abstract class BlockingCallsContract extends ContractSupport {
                 server.send(serverOut.slice(0, msg.length));
                 assertEquals(msg.length, await(received).byteLength(), mode + ": the receive left posted, round " + i);
                 Patterns.assertHolds(mode + ": the message, round " + i, s.clientMem(), 16384, msg);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void workLeftAfterALongRunOfBlockingCallsIsStillDelivered() throws InterruptedException {
+        for (PollMode mode : PollMode.values()) {
+            Setup s = setup(mode);
+            var server = s.pair().server();
+            var client = s.pair().client();
+            LocalMr serverOut = allocate(s.serverContext(), 4096);
+            LocalSlice from = s.clientMem().slice(0, 64);
+            RemoteSlice to = s.remote().slice(0, 64);
+            // A run of blocking calls, with nothing else posted, lets the poller sleep long while
+            // the callers poll; whatever leaves work that only the poller would then deliver must
+            // wake it: an async post by the same thread, and a blocking call that leaves behind
+            // a receive another thread posted while it polled.
+            for (int round = 0; round < 5; round++) {
+                for (int i = 0; i < 300; i++) {
+                    client.write(from, to);
+                }
+                byte[] data = Patterns.bytes(700 + round, 128);
+                s.clientMem().put(256, data);
+                await(client.writeAsync(s.clientMem().slice(256, 128), s.remote().slice(1024, 128)));
+                Patterns.assertHolds(mode + ": an async write after a run of blocking calls, round " + round,
+                        s.serverMem(), 1024, data);
+
+                CompletableFuture<CompletableFuture<Received>> posted = new CompletableFuture<>();
+                Thread other = Thread.ofPlatform().name("posts-a-receive").start(() -> {
+                    try {
+                        posted.complete(client.receiveAsync(s.clientMem().slice(16384, 1024)));
+                    } catch (RuntimeException e) {
+                        posted.completeExceptionally(e);
+                    }
+                });
+                for (int i = 0; !posted.isDone() || i < 300; i++) {
+                    client.write(from, to);
+                }
+                CompletableFuture<Received> received = await(posted);
+                byte[] msg = Patterns.bytes(800 + round, 100 + round);
+                serverOut.put(0, msg);
+                server.send(serverOut.slice(0, msg.length));
+                assertEquals(msg.length, await(received).byteLength(),
+                        mode + ": a receive another thread posted during a run of blocking calls, round " + round);
+                Patterns.assertHolds(mode + ": the message, round " + round, s.clientMem(), 16384, msg);
+                other.join(patience().toMillis());
             }
         }
     }
