@@ -6,6 +6,7 @@ import io.rdma4j.spi.CompletionQueue;
 import io.rdma4j.spi.WorkOpcode;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -34,19 +35,20 @@ import java.util.concurrent.locks.LockSupport;
  * completed future does not wake a thread blocked on the queue.
  *
  * <p><b>The hand-off back to this thread.</b> Parked for callers, this thread wakes every
- * {@link #HAND_OFF_NANOS} and takes over when no caller is left. Two things wake it at once: a
- * caller that stops before its own work is done (out of budget, interrupted, timed out), which
- * is about to wait to be woken; and a post with no caller polling, by any thread but the one
- * whose blocking call last got its result. That thread, and a caller that got its result and
- * left, do not wake it: such a thread usually comes straight back to wait (a ping-pong, a
- * bandwidth loop awaiting its oldest batch) and then polls itself. Woken at every such leave
- * and post, this thread took a CPU from the two threads of a ping-pong twice a message: on a
- * 2-vCPU guest send_lat took 13 times perftest's time, against 2.2 times with the 2 ms wait
- * (bench README, session 22). The costs: work that thread posts asynchronously right after a
- * blocking call, and that no caller waits for, completes up to {@link #HAND_OFF_NANOS} late;
- * and a loop of blocking calls that never woke this thread before now has it wake every
- * {@link #HAND_OFF_NANOS}: on the same guest atomic_lat went from 1.42 to 2.29 times
- * perftest's time (backing the wait off while callers stay is the fix to try).
+ * {@link #HAND_OFF_NANOS} and takes over when no caller polls and none came in since it last
+ * looked. One that came and went is likely between two calls of a loop (a ping-pong posting its
+ * next message): taking over there sent this thread through its yields and an armed queue's
+ * event, on the CPUs the loop needs; on a 2-vCPU guest write_lat took 2.98 and send_lat 1.99
+ * times perftest's time, against 1.04 and 1.31 with this grace (bench README, session 23). Two things wake it to take over at once: a caller that stops
+ * before its own work is done (out of budget, interrupted, timed out), which is about to wait to
+ * be woken; and a post with no caller polling, by any thread but the one whose blocking call
+ * last got its result. That thread, and a caller that got its result and left, do not wake it:
+ * such a thread usually comes straight back to wait (a ping-pong, a bandwidth loop awaiting its
+ * oldest batch) and then polls itself. Woken at every such leave and post, this thread took a
+ * CPU from the two threads of a ping-pong twice a message: on the same guest send_lat took 13
+ * times perftest's time, against 2.2 times with the 2 ms wait (session 22). The cost: work that
+ * thread posts asynchronously right after a blocking call, and that no caller waits for,
+ * completes up to twice {@link #HAND_OFF_NANOS} late.
  */
 final class Poller extends Thread implements CompletionHandler {
     private static final System.Logger LOG = System.getLogger("io.rdma4j.poller");
@@ -105,6 +107,13 @@ final class Poller extends Thread implements CompletionHandler {
             Long.getLong("rdma4j.poller.handOffMicros", 2000));
     /** Whether leaves and posts wake this thread (handOffMicros=0). */
     private static final boolean EAGER_HAND_OFF = HAND_OFF_NANOS <= 0;
+    /**
+     * Whether this thread, woken by its wait with no caller polling, waits once more when
+     * callers came and went meanwhile (see {@link #parkWhileCallersPoll}).
+     * {@code -Drdma4j.poller.handOffGrace=false} takes over at once, as in session 22.
+     */
+    private static final boolean HAND_OFF_GRACE = !EAGER_HAND_OFF
+            && Boolean.parseBoolean(System.getProperty("rdma4j.poller.handOffGrace", "true"));
     /** The longest this thread stays parked for callers: a safety net when woken at hand-offs. */
     private static final long PARKED_RECHECK_NANOS = EAGER_HAND_OFF ? TimeUnit.MILLISECONDS.toNanos(50) : HAND_OFF_NANOS;
     /** Marks a thread that delivers completions while it polls as a caller (see {@link #isDelivering}). */
@@ -120,12 +129,23 @@ final class Poller extends Thread implements CompletionHandler {
     private volatile boolean running = true;
     /** The one thread polling the queue now, this one or a caller; null when none is. */
     private final AtomicReference<Thread> polling = new AtomicReference<>();
-    /** Callers polling now (or about to). */
-    private final AtomicInteger callers = new AtomicInteger();
+    /**
+     * Callers polling now (or about to), in the low 32 bits ({@link #count}), and how many ever
+     * came in, in the high 32 ({@link #entries}): one atomic add per call keeps both.
+     */
+    private final AtomicLong callers = new AtomicLong();
+    /** What {@link #enterCaller} adds to {@link #callers}: one more caller, one more entry. */
+    private static final long ENTRY = (1L << 32) + 1;
     /** Work requests posted on this queue's connections and not yet completed or freed, receives included. */
     private final AtomicInteger outstanding = new AtomicInteger();
     /** Set while this thread is parked because callers poll. */
     private volatile boolean parkedForCallers;
+    /**
+     * Set by whoever unparks this thread for it to take over at once (a caller that stops
+     * waiting, another thread's post), so it does not wait out the grace of
+     * {@link #parkWhileCallersPoll}.
+     */
+    private volatile boolean takeOverNow;
     /**
      * The thread whose blocking call last got its result (see {@link #afterPost}). Plain and
      * racy on purpose, written only when it changes: a stale value costs one early wake or one
@@ -169,12 +189,12 @@ final class Poller extends Thread implements CompletionHandler {
             }
             if (n > 0) {
                 idleSince = 0;
-                if (callersAwait && callers.get() > 0) {
+                if (callersAwait && count(callers.get()) > 0) {
                     queue.wakeup(); // the futures completed may be those of callers blocked on the queue
                 }
                 continue;
             }
-            if (callers.get() > 0) {
+            if (count(callers.get()) > 0) {
                 parkWhileCallersPoll();
                 idleSince = 0;
                 continue;
@@ -214,17 +234,48 @@ final class Poller extends Thread implements CompletionHandler {
         }
     }
 
-    /** Parks until no caller polls, or a caller that stops waits for this thread (see the class comment). */
+    /**
+     * Parks while callers poll; returns when one that stops waits for this thread, when another
+     * thread's post needs it, or when a whole wait passed with no caller at all (see the class
+     * comment).
+     */
     private void parkWhileCallersPoll() {
         parkedForCallers = true;
         try {
             // set, then checked: a caller leaving after this check sees the flag and unparks
-            while (running && callers.get() > 0) {
+            long seen = entries(callers.get());
+            while (running) {
+                long now = callers.get();
+                // No caller now: take over if asked to, or if none came in since the last look.
+                // One that came and went is likely between two calls of a loop (a ping-pong's
+                // posts): taking over then sent this thread through its yields and an armed
+                // queue's event, on the CPUs the loop needs (bench README, session 23).
+                if (count(now) == 0 && (takeOverNow || !HAND_OFF_GRACE || entries(now) == seen)) {
+                    break;
+                }
+                seen = entries(now);
                 LockSupport.parkNanos(this, PARKED_RECHECK_NANOS);
             }
         } finally {
             parkedForCallers = false;
+            takeOverNow = false;
         }
+    }
+
+    /** Wakes this thread, parked for callers, to take over at once. */
+    private void handOffNow() {
+        takeOverNow = true;
+        LockSupport.unpark(this);
+    }
+
+    /** The callers polling now, out of a value of {@link #callers}. */
+    private static int count(long callers) {
+        return (int) callers;
+    }
+
+    /** How many callers ever came in, out of a value of {@link #callers} (wraps; compared only). */
+    private static long entries(long callers) {
+        return callers >>> 32;
     }
 
     // ------------------------------------------------------------------ callers
@@ -248,7 +299,7 @@ final class Poller extends Thread implements CompletionHandler {
      * Counted in first, the caller is there whenever this thread looks while the post runs.
      */
     void enterCaller() {
-        callers.incrementAndGet();
+        callers.addAndGet(ENTRY);
     }
 
     /**
@@ -360,7 +411,7 @@ final class Poller extends Thread implements CompletionHandler {
                     continue;
                 }
                 if (n > 0) {
-                    if (callers.get() > 1) {
+                    if (count(callers.get()) > 1) {
                         queue.wakeup(); // other callers blocked on the queue: their futures may be done
                     }
                     continue;
@@ -414,8 +465,8 @@ final class Poller extends Thread implements CompletionHandler {
             }
         }
         // decremented, then checked: pairs with parkWhileCallersPoll's flag-then-check
-        if (callers.decrementAndGet() == 0 && (!done || EAGER_HAND_OFF) && parkedForCallers && outstanding.get() > 0) {
-            LockSupport.unpark(this);
+        if (count(callers.decrementAndGet()) == 0 && (!done || EAGER_HAND_OFF) && parkedForCallers && outstanding.get() > 0) {
+            handOffNow();
         }
     }
 
@@ -436,8 +487,8 @@ final class Poller extends Thread implements CompletionHandler {
      * thread wakes by itself within {@link #HAND_OFF_NANOS} (see the class comment).
      */
     void afterPost() {
-        if (parkedForCallers && callers.get() == 0 && (EAGER_HAND_OFF || lastDoneCaller != Thread.currentThread())) {
-            LockSupport.unpark(this);
+        if (parkedForCallers && count(callers.get()) == 0 && (EAGER_HAND_OFF || lastDoneCaller != Thread.currentThread())) {
+            handOffNow();
         }
     }
 
