@@ -39,10 +39,10 @@ import java.util.concurrent.locks.LockSupport;
  * looked. One that came and went is likely between two calls of a loop (a ping-pong posting its
  * next message): taking over there sent this thread through its yields and an armed queue's
  * event, on the CPUs the loop needs; on a 2-vCPU guest write_lat took 2.98 and send_lat 1.99
- * times perftest's time, against 1.04 and 1.31 with this grace (bench README, session 23). Two things wake it to take over at once: a caller that stops
- * before its own work is done (out of budget, interrupted, timed out), which is about to wait to
- * be woken; and a post with no caller polling, by any thread but the one whose blocking call
- * last got its result. That thread, and a caller that got its result and left, do not wake it:
+ * times perftest's time, against 1.04 and 1.31 with this grace (bench README, session 23). Two
+ * things wake it to take over at once: a caller that stops before its own work is done (out of
+ * budget, interrupted, timed out), which is about to wait to be woken; and a post with no
+ * caller polling, by any thread but the one whose blocking call last got its result. That thread, and a caller that got its result and left, do not wake it:
  * such a thread usually comes straight back to wait (a ping-pong, a bandwidth loop awaiting its
  * oldest batch) and then polls itself. Woken at every such leave and post, this thread took a
  * CPU from the two threads of a ping-pong twice a message: on the same guest send_lat took 13

@@ -83,17 +83,21 @@ final class VerbsEndpoint implements ProviderEndpoint {
         int inline = 0;
         try {
             c = new ControlChannel(device, id);
-            QpInitAttr init = QpInitAttr.allocate(arena).rc(sq.cq, rq.cq, spec.sendQueueDepth(), spec.receiveQueueDepth(), 1)
-                    .sqSigAll(false); // the core signals the last request of each post (selectiveSignaling)
+            QpInitAttr init = QpInitAttr.allocate(arena);
             try {
-                q = createDataQp(init.maxInlineData(INLINE_REQUEST));
+                q = createDataQp(init, sq, rq, INLINE_REQUEST);
             } catch (RuntimeException e) {
                 if (INLINE_REQUEST == 0) {
                     throw e;
                 }
                 VerbsDevice.LOG.log(System.Logger.Level.DEBUG, device.name + " refused " + INLINE_REQUEST
                         + " bytes of inline data (" + e.getMessage() + "); posting without");
-                q = createDataQp(init.maxInlineData(0));
+                try {
+                    q = createDataQp(init, sq, rq, 0);
+                } catch (RuntimeException again) {
+                    again.addSuppressed(e);
+                    throw again;
+                }
             }
             inline = init.maxInlineData(); // what the device granted
             if (cmId == null) {
@@ -121,8 +125,15 @@ final class VerbsEndpoint implements ProviderEndpoint {
         device.events.register(this);
     }
 
-    /** The data QP, in INIT when made by hand (oob mode), and by rdma_cm otherwise. */
-    private IbvQp createDataQp(QpInitAttr init) {
+    /**
+     * The data QP, in INIT when made by hand (oob mode), and by rdma_cm otherwise. Fills
+     * {@code init} afresh each time: a failed attempt may have left the caps the device wrote
+     * back in it.
+     */
+    private IbvQp createDataQp(QpInitAttr init, VerbsCompletionQueue sq, VerbsCompletionQueue rq, int inlineBytes) {
+        init.rc(sq.cq, rq.cq, spec.sendQueueDepth(), spec.receiveQueueDepth(), 1)
+                .sqSigAll(false) // the core signals the last request of each post (selectiveSignaling)
+                .maxInlineData(inlineBytes);
         return cmId != null ? cmId.createQp(device.pd, init) : device.pd.createQp(init);
     }
 
