@@ -16,14 +16,18 @@ import io.rdma4j.spi.ProviderListener;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A listening rdma_cm id on its own event channel. {@link #accept} takes the next CONNECT_REQUEST,
  * checks the private data is an rdma4j peer's, makes the QPs, connects the control QP, accepts,
  * waits for ESTABLISHED and then for the peer's HELLO, so both sides can post when it returns.
- * Accepts are serialised; {@link #close} wakes a waiting one through an eventfd.
+ * Taking requests off the channel is serialised; making the QPs and accepting is not, so a burst
+ * of connects is answered by as many accepting threads as wait (each QP costs several system
+ * calls, and a connecting peer gives up after its connect timeout). {@link #close} wakes a
+ * waiting accept through an eventfd, and waits for the accepts in progress before it destroys
+ * the channel their requests' ids still belong to.
  */
 final class CmListener implements ProviderListener {
     /** The longest the handshake after a connect request may take. */
@@ -35,8 +39,13 @@ final class CmListener implements ProviderListener {
     private final int wakeFd;
     private final FdWaiter waiter;
     private final InetSocketAddress local;
-    private final ArrayDeque<CmEvent> requests = new ArrayDeque<>();
-    private final Object acceptLock = new Object();
+    /** Held while reading the channel: one reader at a time. */
+    private final Object requestLock = new Object();
+    /**
+     * Shared by the accepts from taking a request until its id has left this channel; exclusive
+     * for {@link #close}, which destroys the channel.
+     */
+    private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
     CmListener(VerbsDevice device, InetSocketAddress address, int backlog) {
@@ -68,8 +77,18 @@ final class CmListener implements ProviderListener {
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         while (true) {
             VerbsEndpoint ep;
-            synchronized (acceptLock) {
-                ep = acceptOne(nextRequest(deadline), spec);
+            closeLock.readLock().lock();
+            try {
+                if (closed) {
+                    throw new ResourceClosedException("the listener is closed");
+                }
+                CmEvent request;
+                synchronized (requestLock) {
+                    request = nextRequest(deadline);
+                }
+                ep = acceptOne(request, spec);
+            } finally {
+                closeLock.readLock().unlock();
             }
             if (ep != null && awaitHandshake(ep)) {
                 return ep;
@@ -78,7 +97,7 @@ final class CmListener implements ProviderListener {
     }
 
     /**
-     * Outside the accept lock, so many handshakes overlap: waits for the peer's HELLO, which it
+     * Outside the locks, so many handshakes overlap: waits for the peer's HELLO, which it
      * sends once its side is established and its control QP ready (ESTABLISHED and any failure
      * reach the endpoint through the device's event loop, the id having migrated there).
      *
@@ -103,10 +122,6 @@ final class CmListener implements ProviderListener {
 
     private CmEvent nextRequest(long deadline) {
         while (true) {
-            CmEvent queued = requests.poll();
-            if (queued != null) {
-                return queued;
-            }
             CmEvent ev = CmConnector.next(channel, waiter, deadline, () -> closed);
             if (ev == null) {
                 throw new OperationTimeoutException("no connection arrived on " + local + " in time");
@@ -189,14 +204,14 @@ final class CmListener implements ProviderListener {
         }
         closed = true;
         VerbsDevice.quietly(() -> Libc.eventfdWrite(wakeFd, 1));
-        synchronized (acceptLock) {
-            CmEvent r;
-            while ((r = requests.poll()) != null) {
-                reject(CmId.ofConnectRequest(r), "the listener closed");
-            }
+        // the waiting accept sees closed and leaves; those making QPs finish (or fail) first
+        closeLock.writeLock().lock();
+        try {
             VerbsDevice.quietly(id::close);
             VerbsDevice.quietly(channel::close);
             VerbsDevice.quietly(() -> Libc.close(wakeFd));
+        } finally {
+            closeLock.writeLock().unlock();
         }
     }
 }

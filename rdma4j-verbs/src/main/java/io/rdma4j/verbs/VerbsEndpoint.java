@@ -66,10 +66,10 @@ final class VerbsEndpoint implements ProviderEndpoint {
         ControlChannel c = null;
         IbvQp q = null;
         try {
-            c = new ControlChannel(device, id);
             QpInitAttr init = QpInitAttr.allocate(arena).rc(sq.cq, rq.cq, spec.sendQueueDepth(), spec.receiveQueueDepth(), 1)
                     .sqSigAll(false); // the core signals the last request of each post (selectiveSignaling)
             if (cmId != null) {
+                // first: rdma_create_qp fails at once (EINVAL) when the peer gave up on this request
                 q = cmId.createQp(device.pd, init);
             } else {
                 q = device.pd.createQp(init);
@@ -77,6 +77,7 @@ final class VerbsEndpoint implements ProviderEndpoint {
                 q.modify(attr, attr.init(device.port, Ibv.IBV_ACCESS_LOCAL_WRITE | Ibv.IBV_ACCESS_REMOTE_WRITE
                         | Ibv.IBV_ACCESS_REMOTE_READ | Ibv.IBV_ACCESS_REMOTE_ATOMIC));
             }
+            c = new ControlChannel(device, id);
         } catch (RuntimeException e) {
             if (q != null) {
                 VerbsDevice.quietly(q::close);
