@@ -49,6 +49,8 @@ final class VerbsDevice implements ProviderDevice {
     final boolean oob;
     /** No control channel: the peer is a foreign program (rdma4j.verbs.control=none). */
     final boolean plain;
+    /** Inline payload bytes a data QP asks for ({@link VerbsProvider#maxInlineData}); what it gets is per QP. */
+    final int inlineRequest;
     final IbvContext context;
     private final CmDeviceList cmDevices;
     final IbvPd pd;
@@ -74,6 +76,7 @@ final class VerbsDevice implements ProviderDevice {
         this.config = config;
         this.oob = oob;
         this.plain = VerbsProvider.noControl(config);
+        this.inlineRequest = VerbsProvider.maxInlineData(config);
         this.context = context;
         this.cmDevices = cmDevices;
         this.pd = pd;

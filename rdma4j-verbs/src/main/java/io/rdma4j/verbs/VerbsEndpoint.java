@@ -31,6 +31,14 @@ final class VerbsEndpoint implements ProviderEndpoint {
     final CmId cmId;
     final ControlChannel control;
     final IbvQp qp;
+    /**
+     * Payloads of WRITEs and SENDs up to this many bytes go inline ({@code IBV_SEND_INLINE}): the
+     * provider copies them into the work request as it is posted, so the NIC does not fetch
+     * them from registered memory (on rxe: the memory region's lookup, checks and page mapping,
+     * per message). What the device granted; 0 where it refused inline data. The core keeps the
+     * memory lent until the completion all the same.
+     */
+    final int maxInline;
     final int psn = QpInfo.randomPsn();
     private final Arena arena = Arena.ofShared();
     private final SendWr sendWr;
@@ -65,14 +73,29 @@ final class VerbsEndpoint implements ProviderEndpoint {
         int id = device.events.reserve();
         ControlChannel c = null;
         IbvQp q = null;
+        int inline = 0;
         try {
-            QpInitAttr init = QpInitAttr.allocate(arena).rc(sq.cq, rq.cq, spec.sendQueueDepth(), spec.receiveQueueDepth(), 1)
-                    .sqSigAll(false); // the core signals the last request of each post (selectiveSignaling)
-            if (cmId != null) {
-                // first: rdma_create_qp fails at once (EINVAL) when the peer gave up on this request
-                q = cmId.createQp(device.pd, init);
-            } else {
-                q = device.pd.createQp(init);
+            // the data QP first: rdma_create_qp fails at once (EINVAL) when the peer gave up on
+            // this request, before the control QP is made
+            QpInitAttr init = QpInitAttr.allocate(arena);
+            int asked = device.inlineRequest;
+            try {
+                q = createDataQp(init, sq, rq, asked);
+            } catch (RuntimeException e) {
+                if (asked == 0) {
+                    throw e;
+                }
+                VerbsDevice.LOG.log(System.Logger.Level.DEBUG, device.name + " refused " + asked
+                        + " bytes of inline data (" + e.getMessage() + "); trying without");
+                try {
+                    q = createDataQp(init, sq, rq, 0);
+                } catch (RuntimeException again) {
+                    again.addSuppressed(e);
+                    throw again;
+                }
+            }
+            inline = init.maxInlineData(); // what the device granted
+            if (cmId == null) {
                 QpAttr attr = QpAttr.allocate(arena);
                 q.modify(attr, attr.init(device.port, Ibv.IBV_ACCESS_LOCAL_WRITE | Ibv.IBV_ACCESS_REMOTE_WRITE
                         | Ibv.IBV_ACCESS_REMOTE_READ | Ibv.IBV_ACCESS_REMOTE_ATOMIC));
@@ -92,9 +115,22 @@ final class VerbsEndpoint implements ProviderEndpoint {
         }
         this.control = c;
         this.qp = q;
+        this.maxInline = inline;
         this.sendWr = SendWr.allocate(arena, spec.sendQueueDepth(), 1);
         this.recvWr = RecvWr.allocate(arena, spec.receiveQueueDepth(), 1);
         device.events.register(this);
+    }
+
+    /**
+     * The data QP, in INIT when made by hand (oob mode), and by rdma_cm otherwise. Fills
+     * {@code init} afresh each time: a failed attempt may have left the caps the device wrote
+     * back in it.
+     */
+    private IbvQp createDataQp(QpInitAttr init, VerbsCompletionQueue sq, VerbsCompletionQueue rq, int inlineBytes) {
+        init.rc(sq.cq, rq.cq, spec.sendQueueDepth(), spec.receiveQueueDepth(), 1)
+                .sqSigAll(false) // the core signals the last request of each post (selectiveSignaling)
+                .maxInlineData(inlineBytes);
+        return cmId != null ? cmId.createQp(device.pd, init) : device.pd.createQp(init);
     }
 
     QpInfo localInfo() {
@@ -152,12 +188,16 @@ final class VerbsEndpoint implements ProviderEndpoint {
                     case RECV, RECV_RDMA_WITH_IMM -> throw new IllegalArgumentException(
                             "postSend of a " + r.opcode() + " work request");
                 };
-                sendWr.at(i).reset(r.wrId(), opcode, r.signaled() ? Ibv.IBV_SEND_SIGNALED : 0);
                 MemorySegment l = r.local();
                 long len = l.byteSize();
                 if (len > Integer.MAX_VALUE) {
                     throw new IllegalArgumentException("a work request of " + len + " bytes");
                 }
+                int flags = r.signaled() ? Ibv.IBV_SEND_SIGNALED : 0;
+                if (len > 0 && len <= maxInline && carriesPayload(r.opcode())) {
+                    flags |= Ibv.IBV_SEND_INLINE;
+                }
+                sendWr.at(i).reset(r.wrId(), opcode, flags);
                 if (len > 0) {
                     sendWr.sge(0, l.address(), (int) len, r.lkey());
                 }
@@ -183,6 +223,14 @@ final class VerbsEndpoint implements ProviderEndpoint {
                 throw new RdmaException(why);
             }
         }
+    }
+
+    /** Whether a work request sends its local memory to the peer: only those may go inline. */
+    private static boolean carriesPayload(io.rdma4j.spi.WorkOpcode op) {
+        return switch (op) {
+            case WRITE, WRITE_WITH_IMM, SEND, SEND_WITH_IMM -> true;
+            default -> false;
+        };
     }
 
     /** Unsignaled WRs succeed silently; a failed one still reports, and RC completes in order. */
