@@ -42,10 +42,11 @@ import java.util.concurrent.locks.LockSupport;
  * times perftest's time, against 1.04 and 1.31 with this grace (bench README, session 23). Two
  * things wake it to take over at once: a caller that stops before its own work is done (out of
  * budget, interrupted, timed out), which is about to wait to be woken; and a post with no
- * caller polling, by any thread but the one whose blocking call last got its result. That thread, and a caller that got its result and left, do not wake it:
- * such a thread usually comes straight back to wait (a ping-pong, a bandwidth loop awaiting its
- * oldest batch) and then polls itself. Woken at every such leave and post, this thread took a
- * CPU from the two threads of a ping-pong twice a message: on the same guest send_lat took 13
+ * caller polling, by any thread but the one whose blocking call last got its result. That
+ * thread, and a caller that got its result and left, do not wake it: such a thread usually
+ * comes straight back to wait (a ping-pong, a bandwidth loop awaiting its oldest batch) and
+ * then polls itself. Woken at every such leave and post, this thread took a CPU from the two
+ * threads of a ping-pong twice a message: on the same guest send_lat took 13
  * times perftest's time, against 2.2 times with the 2 ms wait (session 22). The cost: work that
  * thread posts asynchronously right after a blocking call, and that no caller waits for,
  * completes up to twice {@link #HAND_OFF_NANOS} late.
