@@ -2,19 +2,21 @@
 # In the Soft-RoCE guest: rdma4j perf against perftest on rxe0, test by test, interleaved
 # (order flips each round), one line per run and a table of medians of per-round ratios.
 # $1 = rounds, $2 = the perf tests to run, comma-separated, or "all", $3 = rdma4j perf's --poll mode,
-# $4 = JVM options for a second rdma4j run of each test, the "variant" (none when empty).
+# $4 = JVM options for a second rdma4j run of each test, the "variant" (none when empty),
+# $5 = rdma4j perf's -I for every rdma4j run (the provider's default when empty).
 # Run through scripts/bench-verbs.
 set -uo pipefail
 rounds=${1:-1}
 only=${2:-all}
 poll=${3:-adaptive}
 variant=${4:-}
+inline=${5:-}
 dev=${RDMA4J_SOFTROCE_DEVICE:-rxe0} addr=${RDMA4J_SOFTROCE_ADDR:-10.77.0.1}
 gid=$(ibv_devinfo -d "$dev" -v | awk '/GID\[/ && /::ffff:/ { gsub(/[^0-9]/, "", $1); print $1; exit }')
 gid=${gid:-1}
 out=${RDMA4J_RESULTS:-/tmp}/bench-verbs.txt
 : > "$out"
-echo "rdma4j perf --poll $poll, $(nproc) vCPUs, $(uname -r)"
+echo "rdma4j perf --poll $poll${inline:+ -I $inline}, $(nproc) vCPUs, $(uname -r)"
 [ -z "$variant" ] || echo "variant: rdma4j with $variant"
 port=19000
 # test | size | iterations | perftest binary | column, one run per line
@@ -53,7 +55,7 @@ run_rdma4j() { # name size iters bin col [extra JVM options]
   while :; do
     rm -f /tmp/hs_err_*.log
     # the server's command; the client's adds the address
-    local perf=(timeout 300 ./rdma4j perf "$1" --provider verbs --poll "$poll" -d "$dev" -x "$gid" -s "$2" -n "$3" -F -p $port)
+    local perf=(timeout 300 ./rdma4j perf "$1" --provider verbs --poll "$poll" -d "$dev" -x "$gid" -s "$2" -n "$3" ${inline:+-I "$inline"} -F -p $port)
     RDMA4J_JAVA_OPTS=$opts "${perf[@]}" > /tmp/s.txt 2>&1 &
     local spid=$!; sleep 3
     RDMA4J_JAVA_OPTS=$opts "${perf[@]}" "$addr" > /tmp/c.txt 2>&1

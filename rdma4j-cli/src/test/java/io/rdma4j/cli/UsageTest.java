@@ -47,7 +47,7 @@ class UsageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"-p=0", "-p=70000", "-n=2", "-t=0", "-x=-3", "-s=0", "-l=0", "-l=999"})
+    @ValueSource(strings = {"-p=0", "-p=70000", "-n=2", "-t=0", "-x=-3", "-s=0", "-l=0", "-l=999", "-I=-1", "-I=4097"})
     void valuesOutOfRange(String flag) {
         CliRun r = CliRun.of("perf", "write_bw", "localhost", flag);
         assertUsageError(r, flag.substring(0, 2));
@@ -91,6 +91,21 @@ class UsageTest {
     @Test
     void missingProviderForPerf() {
         assertUsageError(CliRun.of("perf", "write_bw", "127.0.0.1", "--provider", "nosuch"), "nosuch");
+    }
+
+    /**
+     * perf's limit on -I is the verbs provider's own: the largest -I reaches the provider, which
+     * takes it (and fails for want of a device or a peer here, not for the setting).
+     */
+    @Test
+    void theLargestInlineSizeIsOneTheVerbsProviderTakes() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        CliRun r = CliRun.of("perf", "write_lat", "127.0.0.1", "-p", Integer.toString(port), "--provider", "verbs", "-I", "4096");
+        assertUsageError(r, "");
+        assertFalse(r.err().contains("maxInlineData") || r.err().contains("-I"), r::toString);
     }
 
     @Test

@@ -64,6 +64,8 @@ public final class PerfCommand implements Callable<Integer> {
     /** Local memory the client uses for outstanding READs or the server for posted receives. */
     static final long WINDOW_BYTES = 64L << 20;
     static final Duration LEASE = Duration.ofHours(1);
+    /** The most inline data -I may ask for: the verbs provider's own limit on what it asks a device for. */
+    static final int MAX_INLINE_SIZE = 4096;
 
     @Spec
     CommandSpec spec;
@@ -104,6 +106,12 @@ public final class PerfCommand implements Callable<Integer> {
     @Option(names = {"-l", "--post_list"}, paramLabel = "N",
             description = "Bandwidth tests: work requests posted together as one batch (default: tx-depth / 8, 1..16).")
     Integer postList;
+
+    @Option(names = {"-I", "--inline_size"}, paramLabel = "BYTES",
+            description = "Verbs: WRITEs and SENDs up to this size go inline in the work request (0: none; default: the"
+                    + " provider's, 220, or -Drdma4j.verbs.maxInlineData). perftest posts none on devices it does not"
+                    + " know, Soft-RoCE among them: -I 0 compares like for like there.")
+    Integer inlineSize;
 
     @Option(names = {"-F", "--CPU-freq"}, description = "Accepted for perftest compatibility; rdma4j measures with System.nanoTime, not cycles.")
     boolean cpuFreq;
@@ -260,6 +268,9 @@ public final class PerfCommand implements Callable<Integer> {
         if (events && pollMode != null && pollMode != PollMode.EVENT) {
             throw new UsageException("-e/--events means --poll event; it contradicts --poll " + pollMode.name().toLowerCase(Locale.ROOT));
         }
+        if (inlineSize != null && (inlineSize < 0 || inlineSize > MAX_INLINE_SIZE)) {
+            throw new UsageException("-I/--inline_size must be 0.." + MAX_INLINE_SIZE + " bytes, was " + inlineSize);
+        }
         if (iterations != null && iterations < 5) {
             throw new UsageException("-n/--iters must be at least 5, was " + iterations);
         }
@@ -306,6 +317,9 @@ public final class PerfCommand implements Callable<Integer> {
                 .operationTimeout(Duration.ofSeconds(60)).connectTimeout(Duration.ofSeconds(10))
                 .rnrDelay(Duration.ofNanos(10_000))
                 .maxLease(LEASE);
+        if (inlineSize != null) {
+            b.properties(Map.of("maxInlineData", inlineSize.toString())); // read by the verbs provider only
+        }
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -504,6 +518,7 @@ public final class PerfCommand implements Callable<Integer> {
         m.put("iterations", plan.iterations());
         m.put("tx_depth", plan.txDepth());
         m.put("poll", pollMode().name().toLowerCase(Locale.ROOT));
+        m.put("inline_size", inlineSize); // null: the provider's default
         m.put("mb", "2^20 bytes");
         m.put("latency", test.bandwidth() ? null : test.pingPong() ? "half round trip" : "round trip");
         m.put("rdma4j", VersionCommand.rdma4jVersion());
@@ -529,6 +544,10 @@ public final class PerfCommand implements Callable<Integer> {
         text.printf(Locale.ROOT, " Number of qps   : 1\t\tTransport type : RC%n");
         text.printf(Locale.ROOT, " TX depth        : %d%n", plan.txDepth());
         text.printf(Locale.ROOT, " Completions     : %s%n", pollMode().name().toLowerCase(Locale.ROOT) + " polling");
+        if (inlineSize != null) {
+            text.printf(Locale.ROOT, " Max inline data : %d[B] asked of the device%s%n", inlineSize,
+                    ctx.provider().equals("verbs") ? "" : " (-I applies to verbs; " + ctx.provider() + " ignores it)");
+        }
         if (test.bandwidth() && role.equals("client")) {
             text.printf(Locale.ROOT, " Post list       : %d%n", Math.min(postList(), plan.txDepth()));
         }

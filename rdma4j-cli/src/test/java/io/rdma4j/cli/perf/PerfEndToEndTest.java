@@ -192,6 +192,23 @@ class PerfEndToEndTest {
             assertTrue(json.startsWith("{\"test\":\"write_lat\"") && json.endsWith("}"), o::toString);
             assertTrue(json.contains("\"results\":[{\"bytes\":2,\"iterations\":100,\"t_min_usec\":"), o::toString);
             assertEquals(1, json.lines().count(), "one JSON document on stdout, banner on stderr: " + o);
+            assertTrue(json.contains("\"inline_size\":null"), o::toString);
+        }
+    }
+
+    /** -I is the verbs provider's; on tcp the run goes on and the banner and JSON say what was asked. */
+    @Test
+    @Timeout(120)
+    void inlineSizeIsReportedAndIgnoredOnTcp() throws Exception {
+        int port = freePort();
+        Out[] r = pair(List.of("perf", "send_lat", "--provider", "tcp", "-p", "" + port, "-I", "0", "--json"),
+                List.of("perf", "send_lat", "localhost", "--provider", "tcp", "-p", "" + port, "-n", "100", "-I", "64", "--json"));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(0, r[i].status(), r[i]::toString);
+            String asked = i == 0 ? "0" : "64";
+            assertTrue(r[i].out().contains("\"inline_size\":" + asked + ","), r[i]::toString);
+            assertTrue(r[i].err().contains("Max inline data : " + asked + "[B] asked of the device (-I applies to verbs; tcp ignores it)"),
+                    r[i]::toString);
         }
     }
 
